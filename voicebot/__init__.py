@@ -1,0 +1,3 @@
+"""Voicebot telephony gateway for Danish kommuner."""
+
+__version__ = "0.1.0"

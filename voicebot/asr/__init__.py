@@ -1,0 +1,1 @@
+"""Speech recognition: a `Recognizer` protocol and one adapter module per engine."""

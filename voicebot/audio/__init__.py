@@ -1,0 +1,1 @@
+"""Pure, synchronous audio code. No I/O, no clock: time is passed in."""

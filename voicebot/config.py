@@ -1,0 +1,34 @@
+"""Typed settings. This module is the only reader of environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    models_dir: Path = field(default_factory=lambda: _env_path("VOICEBOT_MODELS", REPO_ROOT / "models"))
+    cache_dir: Path = field(
+        default_factory=lambda: _env_path(
+            "VOICEBOT_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voicebot"
+        )
+    )
+    dialplans_dir: Path = field(default_factory=lambda: _env_path("VOICEBOT_DIALPLANS", REPO_ROOT / "dialplans"))
+    prompts_dir: Path = field(default_factory=lambda: _env_path("VOICEBOT_PROMPTS", REPO_ROOT / "audio_prompts"))
+    database_url: str = field(
+        default_factory=lambda: os.environ.get("VOICEBOT_DATABASE_URL", "sqlite:///voicebot.db")
+    )
+    asr_threads: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_ASR_THREADS", "2")))
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Dialplans (operator-tuned YAML) and the sans-io dialog state machine."""

@@ -1,0 +1,1 @@
+"""The intent engine shared by the text chat and the voice pipeline."""

@@ -1,0 +1,1 @@
+"""Pipeline plumbing: bounded channels, owned tasks, and the call session that wires stages."""

@@ -1,0 +1,66 @@
+"""Owned tasks: every task a call starts is tracked, and all are cancelled and awaited at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from voicebot.clock import Activity
+
+log = logging.getLogger(__name__)
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    if task is None or task.done():
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # already logged by the owner
+        pass
+
+
+class TaskOwner:
+    """Starts tasks that count as activity while they run and are cancelled together."""
+
+    def __init__(self, activity: Activity, name: str = "") -> None:
+        self._activity = activity
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.name = name
+        self.failures: list[BaseException] = []
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        self._activity.add()
+        task = asyncio.get_running_loop().create_task(self._run(coro, name), name=f"{self.name}:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        # A done callback runs even for a task cancelled before it started.
+        self._tasks.discard(task)
+        self._activity.done()
+
+    async def _run(self, coro: Coroutine[Any, Any, Any], name: str) -> Any:
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("task %s failed", name)
+            self.failures.append(exc)
+            raise
+
+    async def close(self) -> None:
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                await cancel_and_wait(task)
+
+    @property
+    def running(self) -> int:
+        return sum(1 for t in self._tasks if not t.done())

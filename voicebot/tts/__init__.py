@@ -1,0 +1,1 @@
+"""Speech output: a `Synthesizer` protocol and one adapter module per engine."""
