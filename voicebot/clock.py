@@ -91,7 +91,8 @@ class VirtualClock:
         try:
             await fut
         except asyncio.CancelledError:
-            if not fut.done():
+            # Unless the waker already marked us busy again (set_result), take our unit back.
+            if not fut.done() or fut.cancelled():
                 fut.cancel()
                 self.activity.add()
             raise

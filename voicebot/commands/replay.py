@@ -1,0 +1,59 @@
+"""`voicebot replay CALL.wav`: one recorded call through the real pipeline, offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+from voicebot.dialog.plan import Dialplan, load_dialplan
+from voicebot.errors import InputError
+from voicebot.gateway import Services, build_services
+from voicebot.replay import replay_call
+from voicebot.transports.wav import read_call_wav, write_wav
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("replay", help="replay a recorded call offline and print its call record")
+    p.add_argument("path", type=Path, help="a WAV recording (8 or 16 kHz; stereo = caller on the left)")
+    p.add_argument("--dialplan", default="default", help="dialplan name in --dialplans, or a YAML path")
+    p.add_argument("--dialplans", type=Path, default=None, help="dialplan folder (default: ./dialplans)")
+    p.add_argument("--at", default=None, help="wall-clock time the call is placed, ISO 8601")
+    p.add_argument("--json", type=Path, default=None, help="write the call record here instead of stdout")
+    p.add_argument("--bot-audio", type=Path, default=None, help="write the call as stereo WAV: caller left, bot right")
+    p.set_defaults(func=run)
+
+
+def resolve_dialplan(services: Services, ref: str) -> Dialplan:
+    path = Path(ref)
+    if ref.endswith((".yaml", ".yml")) or path.exists():
+        if not path.is_file():
+            raise InputError(f"{ref}: no such dialplan file")
+        return load_dialplan(path)
+    return services.dialplans.get(ref)
+
+
+def parse_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--at {value!r} is not an ISO 8601 date-time, e.g. 2026-11-24T10:15:00+01:00") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    audio = read_call_wav(args.path)  # validate before loading any model
+    services = build_services(dialplans_dir=args.dialplans)
+    plan = resolve_dialplan(services, args.dialplan)
+    result = asyncio.run(replay_call(audio, services=services, plan=plan, started_at=parse_at(args.at)))
+    text = result.record.to_json()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    if args.bot_audio:
+        write_wav(args.bot_audio, result.caller_audio, result.sample_rate, right=result.bot_audio)
+    return 0

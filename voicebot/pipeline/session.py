@@ -1,0 +1,312 @@
+"""One call, wired: transport in → front end → ASR → dialog → TTS → transport out.
+
+Stages are owned tasks joined by bounded channels. Live calls and replays run this same
+code; they differ only in the clock and the transport (`AudioSink` + `CallControl`).
+
+Every event carries the call-clock time at which it became true, with compute time (ASR,
+TTS) charged onto it; in a live call that equals the wall clock, in a replay it is what the
+wall clock would have read. Barge-in is a system-level interruption: it bumps the speech
+generation, drops queued `Say`s and flushes the sink at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+
+from voicebot.asr.base import Recognizer
+from voicebot.audio.endpoint import EndpointConfig, Pause
+from voicebot.audio.frontend import AudioFrontEnd
+from voicebot.calls.record import CallRecord, Turn
+from voicebot.clock import Clock
+from voicebot.dialog.machine import Dialog
+from voicebot.frames import (
+    AudioFrame,
+    CallerEvent,
+    CallerHangup,
+    CallStarted,
+    Dtmf,
+    Hangup,
+    PlaybackDone,
+    Rating,
+    Say,
+    SpeechStarted,
+    Timeout,
+    Transcript,
+    Transfer,
+    TurnResult,
+    UserTurn,
+)
+from voicebot.pipeline.channel import Channel
+from voicebot.pipeline.tasks import TaskOwner, cancel_and_wait
+from voicebot.tts.base import Synthesizer, split_sentences
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+InboxItem = AudioFrame | Dtmf | CallerHangup
+
+
+class AudioSink(Protocol):
+    """Where bot audio goes. `play` queues audio no earlier than `t` and returns its (start, end)."""
+
+    sample_rate: int
+
+    def play(self, pcm: np.ndarray, t: float) -> tuple[float, float]: ...
+
+    def flush(self, t: float) -> None: ...
+
+
+class CallControl(Protocol):
+    async def transfer(self, target: str, context: dict[str, Any]) -> bool: ...
+
+    async def hangup(self, reason: str) -> None: ...
+
+
+async def timed_blocking(fn: Callable[..., R], *args: Any) -> tuple[R, float]:
+    """Run `fn` in a worker thread; return its result and its own compute time."""
+
+    def work() -> tuple[R, float]:
+        t0 = time.perf_counter()
+        result = fn(*args)
+        return result, time.perf_counter() - t0
+
+    return await asyncio.get_running_loop().run_in_executor(None, work)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    in_rate: int
+    endpoint: EndpointConfig = EndpointConfig()
+    asr_prompt: str | None = None
+
+
+class CallSession:
+    def __init__(
+        self,
+        *,
+        record: CallRecord,
+        dialog: Dialog,
+        recognizer: Recognizer,
+        synthesizer: Synthesizer,
+        clock: Clock,
+        sink: AudioSink,
+        control: CallControl,
+        config: SessionConfig,
+    ) -> None:
+        self.record = record
+        self.dialog = dialog
+        self.recognizer = recognizer
+        self.synth = synthesizer
+        self.clock = clock
+        self.sink = sink
+        self.control = control
+        self.config = config
+        activity = clock.activity  # type: ignore[attr-defined]
+        self.inbox: Channel[InboxItem] = Channel(activity, 256, "inbox")
+        self._turns: Channel[UserTurn] = Channel(activity, 8, "turns")
+        self._events: Channel[CallerEvent] = Channel(activity, 64, "events")
+        self._says: Channel[tuple[Say, float]] = Channel(activity, 16, "says")
+        self._tasks = TaskOwner(activity, record.call_id)
+        self._frontend = AudioFrontEnd(config.in_rate, config.endpoint)
+        self._timer: asyncio.Task[None] | None = None
+        self._done = asyncio.Event()
+        self._gen = 0  # speech generation; bumped by barge-in
+        self._bot_until = 0.0
+        self._current_say: tuple[Say, float] | None = None  # (say, start) while its audio is queued
+        self._gap_from: float | None = None
+        self._pending_says = 0  # queued or being synthesised
+        self.end_reason = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self, called: str = "", caller: str = "") -> CallRecord:
+        for coro, name in (
+            (self._input_stage(), "input"),
+            (self._asr_stage(), "asr"),
+            (self._dialog_stage(), "dialog"),
+            (self._speech_stage(), "speech"),
+        ):
+            self._tasks.spawn(coro, name)
+        await self._events.put(CallStarted(self.clock.now(), self.record.call_id, called, caller))
+        try:
+            await self._done.wait()
+        finally:
+            await cancel_and_wait(self._timer)
+            await self._tasks.close()
+        if self._tasks.failures and self.record.outcome != "transferred":
+            self.record.outcome = "error"
+        return self.record
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    def bot_idle(self, now: float) -> bool:
+        """Nothing to say and nothing playing: the bot waits for the caller."""
+        return now >= self._bot_until and self._pending_says == 0 and not self._frontend.endpointer.in_turn
+
+    def _finish(self, reason: str) -> None:
+        self.end_reason = reason
+        self.record.extra["end_reason"] = reason
+        self._done.set()
+
+    # ------------------------------------------------------------------ stages
+    async def _input_stage(self) -> None:
+        while True:
+            item = await self.inbox.get()
+            if isinstance(item, AudioFrame):
+                for ev in self._frontend.push(item):
+                    await self._on_front_event(ev)
+            elif isinstance(item, Dtmf):
+                self._barge_in(item.t)
+                await self._events.put(item)
+            else:  # CallerHangup
+                for ev in self._frontend.flush(item.t):
+                    await self._on_front_event(ev)
+                await self._events.put(item)
+
+    async def _on_front_event(self, ev: SpeechStarted | UserTurn | Pause) -> None:
+        if isinstance(ev, SpeechStarted):
+            self._barge_in(ev.t)
+        elif isinstance(ev, UserTurn):
+            await self._turns.put(ev)
+
+    async def _asr_stage(self) -> None:
+        while True:
+            turn = await self._turns.get()
+            result, elapsed = await timed_blocking(self._transcribe, turn.audio)
+            t_ready = max(self.clock.now(), turn.t + elapsed)
+            self._gap_from = turn.end_s
+            await self._events.put(
+                Transcript(result.text, result.confidence, turn.start_s, turn.end_s, t_ready, result.nbest)
+            )
+
+    def _transcribe(self, audio: np.ndarray) -> Any:
+        return self.recognizer.transcribe(audio, prompt=self.config.asr_prompt)
+
+    async def _dialog_stage(self) -> None:
+        while True:
+            ev = await self._events.get()
+            for action in self.dialog.on(ev, ev.t):
+                await self._act(action, ev.t)
+            if isinstance(ev, CallerHangup):
+                self._outcome_on_caller_hangup()
+                self._finish("caller_hangup")
+                return
+            self._rearm_timer()
+
+    async def _act(self, action: Any, t: float) -> None:
+        if isinstance(action, Say):
+            self._pending_says += 1
+            await self._says.put((action, t))
+        elif isinstance(action, TurnResult):
+            if action.text:
+                self.record.turns.append(
+                    Turn("caller", action.text, action.start_s, action.end_s, action.intent, action.confidence)
+                )
+        elif isinstance(action, Transfer):
+            await self._wait_speech_done()
+            self.record.outcome = "transferred"
+            self.record.transfer = {"target": action.target, "reason": action.reason}
+            self.record.extra["handover"] = action.context
+            ok = await self.control.transfer(action.target, {**action.context, "reason": action.reason})
+            if not ok:
+                self.record.extra["transfer_failed"] = True
+            self._finish("transfer")
+        elif isinstance(action, Hangup):
+            await self._wait_speech_done()
+            self.record.outcome = "contained" if (self.record.answered_topic() or action.reason == "completed") else "abandoned"
+            await self.control.hangup(action.reason)
+            self._finish("bot_hangup")
+        elif isinstance(action, Rating):
+            self.record.extra["rating"] = action.score
+
+    def _outcome_on_caller_hangup(self) -> None:
+        if self.record.outcome not in ("transferred", "error"):
+            self.record.outcome = "contained" if self.record.answered_topic() else "abandoned"
+
+    async def _wait_speech_done(self) -> None:
+        """Let queued speech play out before a transfer or hang-up."""
+        while self._pending_says > 0:
+            await self.clock.sleep_until(self.clock.now() + 0.02)
+        await self.clock.sleep_until(self._bot_until)
+
+    def _rearm_timer(self) -> None:
+        deadline = self.dialog.next_deadline()
+        if self._timer is not None and not self._timer.done():
+            if getattr(self._timer, "deadline", None) == deadline:
+                return
+            self._timer.cancel()
+        self._timer = None
+        if deadline is not None:
+            self._timer = self._tasks.spawn(self._fire_at(deadline), "timer")
+            self._timer.deadline = deadline  # type: ignore[attr-defined]
+
+    async def _fire_at(self, deadline: float) -> None:
+        await self.clock.sleep_until(deadline)
+        await self._events.put(Timeout(deadline))
+
+    async def _speech_stage(self) -> None:
+        while True:
+            say, t = await self._says.get()
+            try:
+                await self._speak(say, t)
+            finally:
+                self._pending_says -= 1
+
+    async def _speak(self, say: Say, t: float) -> None:
+        gen = self._gen
+        cursor = t
+        first_start: float | None = None
+        end = t
+        for sentence in split_sentences(say.text) or [""]:
+            if not sentence:
+                break
+            pcm, elapsed = await timed_blocking(self.synth.synthesize, sentence, self.sink.sample_rate)
+            if gen != self._gen:
+                return  # barge-in while synthesising: drop the rest
+            cursor = max(self.clock.now(), cursor + elapsed)
+            start, end = self.sink.play(pcm, cursor)
+            self._bot_until = max(self._bot_until, end)
+            if first_start is None:
+                first_start = start
+                self._current_say = (say, start)
+                if self._gap_from is not None:
+                    self.record.response_gaps_ms.append((start - self._gap_from) * 1000.0)
+                    self._gap_from = None
+        if first_start is None:
+            await self._events.put(PlaybackDone(t, say.say_id))
+            return
+        self.record.turns.append(Turn("bot", say.text, first_start, end))
+        self._tasks.spawn(self._playback_done(say.say_id, end, gen), "played")
+
+    async def _playback_done(self, say_id: int, end: float, gen: int) -> None:
+        await self.clock.sleep_until(end)
+        if gen == self._gen:
+            if self._current_say and self._current_say[0].say_id == say_id:
+                self._current_say = None
+            await self._events.put(PlaybackDone(end, say_id))
+
+    def _barge_in(self, t: float) -> None:
+        if t >= self._bot_until or self._current_say is None:
+            return
+        say, _start = self._current_say
+        if not say.barge_in:
+            return
+        self._gen += 1
+        self._pending_says -= len(self._says.drain())
+        self.sink.flush(t)
+        self._bot_until = t
+        for turn in reversed(self.record.turns):
+            if turn.speaker == "bot":
+                turn.end_s = max(turn.start_s, min(turn.end_s, t))
+                break
+        self._current_say = None
+        self.record.extra["barge_ins"] = self.record.extra.get("barge_ins", 0) + 1
+        self._events.put_nowait(PlaybackDone(t, say.say_id, interrupted=True))

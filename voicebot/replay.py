@@ -1,0 +1,107 @@
+"""Offline replay: a recorded call through the real pipeline, on a virtual clock.
+
+The driver feeds the caller's audio in 20 ms frames, advancing the virtual clock frame by
+frame; every advance waits until the pipeline has settled, so results are deterministic and
+the run is as fast as the engines allow. After the recording ends, silence is fed until the
+bot has finished its reply; then the caller hangs up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from voicebot.audio.resample import resample
+from voicebot.calls.record import CallRecord
+from voicebot.clock import VirtualClock
+from voicebot.dialog.machine import Dialog
+from voicebot.dialog.plan import Dialplan
+from voicebot.frames import AudioFrame, CallerHangup, Dtmf
+from voicebot.gateway import Services
+from voicebot.pipeline.session import CallSession, SessionConfig
+from voicebot.transports.wav import CallAudio, ReplayControl, TimelineSink
+
+FRAME_S = 0.02
+
+
+@dataclass
+class ReplayResult:
+    record: CallRecord
+    bot_audio: np.ndarray
+    caller_audio: np.ndarray
+    sample_rate: int
+    duration_s: float
+    transfers: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def call_rate_for(audio_rate: int) -> int:
+    """Telephone audio stays narrowband; anything wider runs as a 16 kHz wideband call."""
+    return 8000 if audio_rate == 8000 else 16000
+
+
+async def replay_call(
+    audio: CallAudio,
+    *,
+    services: Services,
+    plan: Dialplan,
+    started_at: datetime | None = None,
+    dtmf: list[tuple[float, str]] | None = None,
+    call_id: str | None = None,
+    tail_s: float = 30.0,
+) -> ReplayResult:
+    rate = call_rate_for(audio.sample_rate)
+    pcm = resample(audio.pcm, audio.sample_rate, rate)
+    clock = VirtualClock()
+    sink = TimelineSink(rate)
+    control = ReplayControl()
+    call_id = call_id or uuid.uuid4().hex[:12]
+    started = started_at or datetime.now(timezone.utc)
+    record = CallRecord(call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"))
+    session = CallSession(
+        record=record,
+        dialog=Dialog(plan, services.intent_engine, call_id),
+        recognizer=services.recognizer(plan),
+        synthesizer=services.synthesizer(plan),
+        clock=clock,
+        sink=sink,
+        control=control,
+        config=SessionConfig(in_rate=rate),
+    )
+    run = asyncio.create_task(session.run())
+    pending_dtmf = sorted(dtmf or [])
+    step = int(rate * FRAME_S)
+    silence = np.zeros(step, dtype=np.int16)
+    n_frames = (len(pcm) + step - 1) // step
+    tail_frames = int(tail_s / FRAME_S)
+    quiet_after = session.config.endpoint.end_silence_ms / 1000.0 + 0.1
+    t = 0.0
+    for i in range(n_frames + tail_frames):
+        t = i * FRAME_S
+        await clock.advance_to(t)
+        if session.finished:
+            break
+        while pending_dtmf and pending_dtmf[0][0] <= t:
+            await session.inbox.put(Dtmf(pending_dtmf.pop(0)[1], t))
+        if i < n_frames:
+            chunk = pcm[i * step : (i + 1) * step]
+            if len(chunk) < step:
+                chunk = np.concatenate([chunk, silence[: step - len(chunk)]])
+        else:
+            if t - audio.duration >= quiet_after and session.bot_idle(t):
+                break
+            chunk = silence
+        await session.inbox.put(AudioFrame(chunk, rate, t))
+    if not session.finished:
+        await clock.advance_to(t)
+        await session.inbox.put(CallerHangup(t))
+    # Let the session finish: keep time moving in case it waits for playback to end.
+    while not run.done():
+        t += FRAME_S
+        await clock.advance_to(t)
+    rec = await run
+    duration = max(t, len(pcm) / rate)
+    return ReplayResult(rec, sink.audio(duration), pcm, rate, duration, control.transfers)
