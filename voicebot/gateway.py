@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from voicebot.asr.base import Recognizer
 from voicebot.asr.factory import create_recognizer
+from voicebot.calls.record import CallRecord
 from voicebot.config import Settings, load_settings
+from voicebot.dialog.machine import Dialog
 from voicebot.dialog.plan import Dialplan
 from voicebot.dialog.registry import DialplanRegistry
 from voicebot.intent.base import IntentEngine
 from voicebot.intent.factory import create_intent_engine
+from voicebot.pipeline.session import AudioSink, CallControl, CallSession, SessionConfig
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.factory import create_synthesizer
 
@@ -47,3 +53,30 @@ def build_services(settings: Settings | None = None, dialplans_dir: Path | None 
     settings = settings or load_settings()
     registry = DialplanRegistry.from_dir(dialplans_dir or settings.dialplans_dir)
     return Services(settings=settings, dialplans=registry, intent_engine=create_intent_engine(settings))
+
+
+def create_session(
+    services: Services,
+    plan: Dialplan,
+    *,
+    clock: Any,
+    sink: AudioSink,
+    control: CallControl,
+    in_rate: int,
+    call_id: str | None = None,
+    started_at: datetime | None = None,
+) -> CallSession:
+    """One call's pipeline, the same for SIP, WebRTC and replay; only clock and transport differ."""
+    call_id = call_id or uuid.uuid4().hex[:12]
+    started = started_at or datetime.now(UTC)
+    record = CallRecord(call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"))
+    return CallSession(
+        record=record,
+        dialog=Dialog(plan, services.intent_engine, call_id),
+        recognizer=services.recognizer(plan),
+        synthesizer=services.synthesizer(plan),
+        clock=clock,
+        sink=sink,
+        control=control,
+        config=SessionConfig(in_rate=in_rate),
+    )

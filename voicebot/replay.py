@@ -9,20 +9,17 @@ bot has finished its reply; then the caller hangs up.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 
 from voicebot.audio.resample import resample
 from voicebot.calls.record import CallRecord
 from voicebot.clock import VirtualClock
-from voicebot.dialog.machine import Dialog
 from voicebot.dialog.plan import Dialplan
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
-from voicebot.gateway import Services
-from voicebot.pipeline.session import CallSession, SessionConfig
+from voicebot.gateway import Services, create_session
 from voicebot.transports.wav import CallAudio, ReplayControl, TimelineSink
 
 FRAME_S = 0.02
@@ -58,18 +55,8 @@ async def replay_call(
     clock = VirtualClock()
     sink = TimelineSink(rate)
     control = ReplayControl()
-    call_id = call_id or uuid.uuid4().hex[:12]
-    started = started_at or datetime.now(timezone.utc)
-    record = CallRecord(call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"))
-    session = CallSession(
-        record=record,
-        dialog=Dialog(plan, services.intent_engine, call_id),
-        recognizer=services.recognizer(plan),
-        synthesizer=services.synthesizer(plan),
-        clock=clock,
-        sink=sink,
-        control=control,
-        config=SessionConfig(in_rate=rate),
+    session = create_session(
+        services, plan, clock=clock, sink=sink, control=control, in_rate=rate, call_id=call_id, started_at=started_at
     )
     run = asyncio.create_task(session.run())
     pending_dtmf = sorted(dtmf or [])

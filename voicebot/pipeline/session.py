@@ -221,7 +221,8 @@ class CallSession:
             self._finish("transfer")
         elif isinstance(action, Hangup):
             await self._wait_speech_done()
-            self.record.outcome = "contained" if (self.record.answered_topic() or action.reason == "completed") else "abandoned"
+            helped = self.record.answered_topic() or action.reason == "completed"
+            self.record.outcome = "contained" if helped else "abandoned"
             await self.control.hangup(action.reason)
             self._finish("bot_hangup")
         elif isinstance(action, Rating):
