@@ -12,6 +12,7 @@ from typing import Any
 from voicebot.asr.base import Recognizer
 from voicebot.asr.factory import create_recognizer
 from voicebot.calls.record import CallRecord
+from voicebot.calls.store import CallStore
 from voicebot.config import Settings, load_settings
 from voicebot.dialog.machine import Dialog
 from voicebot.dialog.plan import Dialplan
@@ -30,6 +31,7 @@ class Services:
     settings: Settings
     dialplans: DialplanRegistry
     intent_engine: IntentEngine
+    calls: CallStore = field(default_factory=CallStore)
     _recognizers: dict[tuple[str, str | None], Recognizer] = field(default_factory=dict)
     _synths: dict[tuple[str, str | None], Synthesizer] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,7 +54,12 @@ class Services:
 def build_services(settings: Settings | None = None, dialplans_dir: Path | None = None) -> Services:
     settings = settings or load_settings()
     registry = DialplanRegistry.from_dir(dialplans_dir or settings.dialplans_dir)
-    return Services(settings=settings, dialplans=registry, intent_engine=create_intent_engine(settings))
+    return Services(
+        settings=settings,
+        dialplans=registry,
+        intent_engine=create_intent_engine(settings),
+        calls=CallStore(settings.database_url),
+    )
 
 
 def create_session(

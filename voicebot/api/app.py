@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from voicebot import __version__
-from voicebot.api import chat
+from voicebot.api import calls, chat
 
 
 def create_app(services: Any) -> FastAPI:
@@ -20,4 +20,5 @@ def create_app(services: Any) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(chat.router)
+    app.include_router(calls.router)
     return app
