@@ -1,0 +1,150 @@
+"""Danish number words → int: 'enogtyve' → 21, 'nitten hundrede og halvfems' → 1990, ordinals too.
+
+Words are split into number morphemes by dynamic programming, so run-together spellings
+('firehundredefiretusinde') and spaced ones ('fire og tyve') parse alike. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SMALL = {
+    "nul": 0, "en": 1, "et": 1, "een": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7,
+    "otte": 8, "ni": 9, "ti": 10, "elleve": 11, "elve": 11, "tolv": 12, "tretten": 13, "fjorten": 14,
+    "femten": 15, "seksten": 16, "sytten": 17, "atten": 18, "nitten": 19,
+}  # fmt: skip
+_TENS = {
+    "tyve": 20, "tredive": 30, "tredve": 30, "fyrre": 40, "fyrretyve": 40, "halvtreds": 50, "halvtres": 50,
+    "tres": 60, "treds": 60, "halvfjerds": 70, "firs": 80, "halvfems": 90,
+}  # fmt: skip
+_MULT = {"hundrede": 100, "hundred": 100, "tusind": 1000, "tusinde": 1000, "million": 10**6, "millioner": 10**6,
+         "milliard": 10**9, "milliarder": 10**9}  # fmt: skip
+_ORD_SMALL = {
+    "nulte": 0, "første": 1, "foerste": 1, "forste": 1, "anden": 2, "andet": 2, "tredje": 3, "tredie": 3,
+    "fjerde": 4, "femte": 5, "sjette": 6, "syvende": 7, "ottende": 8, "niende": 9, "ninende": 9, "tiende": 10,
+    "ellevte": 11, "elvte": 11, "tolvte": 12, "trettende": 13, "fjortende": 14, "femtende": 15, "sekstende": 16,
+    "syttende": 17, "attende": 18, "nittende": 19,
+}  # fmt: skip
+_ORD_TENS = {"tyvende": 20, "tredivte": 30, "tredevte": 30}
+_MORPHEMES: dict[str, tuple[str, int]] = {
+    **{w: ("small", v) for w, v in _SMALL.items()},
+    **{w: ("tens", v) for w, v in _TENS.items()},
+    **{w: ("mult", v) for w, v in _MULT.items()},
+    **{w: ("ord", v) for w, v in _ORD_SMALL.items()},
+    **{w: ("ordtens", v) for w, v in _ORD_TENS.items()},
+    "og": ("og", 0),
+}
+_MAXLEN = max(map(len, _MORPHEMES))
+_DIGITS = re.compile(r"^\d{1,3}(?:\.\d{3})+$|^\d+$")
+
+
+@lru_cache(maxsize=8192)
+def split_word(word: str) -> tuple[tuple[str, int], ...] | None:
+    """'enogtyve' → (small 1, og, tens 20); None when the word is not made of number morphemes."""
+    n = len(word)
+    best: list[tuple[tuple[str, int], ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(n):
+        if best[i] is None:
+            continue
+        for j in range(i + 1, min(n, i + _MAXLEN) + 1):
+            m = _MORPHEMES.get(word[i:j])
+            if m is not None:
+                cand = best[i] + (m,)  # type: ignore[operator]
+                if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
+                    best[j] = cand
+    out = best[n]
+    if not out or out[0][0] == "og" or out[-1][0] == "og":
+        return None
+    return out
+
+
+def _value(parts: list[tuple[str, int]]) -> tuple[int, bool] | None:
+    """Fold a morpheme run into (value, is_ordinal); None when the run is not one number."""
+    total, current, ordinal, prev = 0, 0, False, ""
+    for kind, v in parts:
+        if ordinal:
+            return None
+        if kind == "og":
+            prev = "og"
+            continue
+        if kind in ("small", "ord"):
+            if prev in ("small", "tens", "ord", "og") and current % 100:
+                return None
+            current += v
+        elif kind in ("tens", "ordtens"):
+            if current % 100 and not (prev == "og" and current % 100 < 10):
+                return None
+            current += v
+        else:  # mult
+            if v == 100:
+                current = (current or 1) * 100 if current < 100 else current + 100
+            else:
+                total += (current or 1) * v
+                current = 0
+        ordinal = kind in ("ord", "ordtens")
+        prev = "tens" if kind == "ordtens" else kind
+    return total + current, ordinal
+
+
+def parse_number(text: str) -> int | None:
+    """The whole text as one cardinal number, or None. 'minus to millioner' → -2000000."""
+    words = text.lower().replace("-", " ").split()
+    sign = 1
+    if words and words[0] == "minus":
+        sign, words = -1, words[1:]
+    if len(words) == 1 and _DIGITS.match(words[0]):
+        return sign * int(words[0].replace(".", ""))
+    parts: list[tuple[str, int]] = []
+    for w in words:
+        split = (("og", 0),) if w == "og" else split_word(w)
+        if split is None:
+            return None
+        parts.extend(split)
+    res = _value(parts) if parts else None
+    return sign * res[0] if res and not res[1] else None
+
+
+def parse_ordinal(text: str) -> int | None:
+    """'enogtyvende', 'en og tyvende', 'femte' → int; None for anything else."""
+    parts: list[tuple[str, int]] = []
+    for w in text.lower().split():
+        split = (("og", 0),) if w == "og" else split_word(w)
+        if split is None:
+            return None
+        parts.extend(split)
+    res = _value(parts) if parts else None
+    return res[0] if res and res[1] else None
+
+
+def find_numbers(words: list[str]) -> list[tuple[int, int, int, bool]]:
+    """Numbers in a word list: (start, end, value, is_ordinal). A lone 'en'/'et' is an article, not 1."""
+    found: list[tuple[int, int, int, bool]] = []
+    i = 0
+    while i < len(words):
+        if _DIGITS.match(words[i]):
+            found.append((i, i + 1, int(words[i].replace(".", "")), False))
+            i += 1
+            continue
+        best = None
+        j, parts = i, []  # type: ignore[var-annotated]
+        while j < len(words):
+            split = ((("og", 0),) if parts else None) if words[j] == "og" else split_word(words[j])
+            if split is None:
+                break
+            parts = parts + list(split)
+            if parts[-1][0] != "og":
+                res = _value(parts)
+                if res is None:
+                    break
+                best = (j + 1, res)
+            j += 1
+        if best is not None:
+            end, (val, is_ord) = best
+            if not (end - i == 1 and words[i] in ("en", "et", "een", "ni", "anden", "andet")):
+                found.append((i, end, val, is_ord))
+            i = end
+        else:
+            i += 1
+    return found
