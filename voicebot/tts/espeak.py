@@ -10,11 +10,12 @@ import wave
 import numpy as np
 
 from voicebot.audio.resample import resample
-from voicebot.errors import EngineError, ModelError
+from voicebot.errors import ConfigError, EngineError, ModelError
 
 
 class EspeakSynthesizer:
     name = "espeak"
+    native_rate = 22050
 
     def __init__(self, voice: str = "da", rate_wpm: int = 160) -> None:
         exe = shutil.which("espeak-ng")
@@ -29,14 +30,18 @@ class EspeakSynthesizer:
         if not text:
             return np.zeros(0, dtype=np.int16)
         try:
-            proc = subprocess.run(
-                [self._exe, "-v", self.voice, "-s", str(self.rate_wpm), "--stdout", "-b", "1", text],
+            proc = subprocess.run(  # text on stdin: never parsed as options, no argv length limit
+                [self._exe, "-v", self.voice, "-s", str(self.rate_wpm), "--stdout", "-b", "1", "--stdin"],
+                input=text.encode("utf-8"),
                 capture_output=True,
                 timeout=30,
                 check=True,
             )
         except (subprocess.SubprocessError, OSError) as exc:
-            raise EngineError(f"espeak-ng failed: {exc}") from exc
+            detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
+            if "voice does not exist" in detail:
+                raise ConfigError(f"espeak-ng has no voice {self.voice!r} (try `espeak-ng --voices`)") from exc
+            raise EngineError(f"espeak-ng failed: {exc} {detail}") from exc
         with wave.open(io.BytesIO(_fix_stream_header(proc.stdout))) as w:
             rate = w.getframerate()
             pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)

@@ -1,17 +1,43 @@
-"""Builds a synthesiser from an engine name and voice."""
+"""Builds a ready-to-use synthesiser: engine + Danish read-out + prompt cache."""
 
 from __future__ import annotations
 
 from voicebot.config import Settings
 from voicebot.errors import ConfigError
 from voicebot.tts.base import Synthesizer
+from voicebot.tts.cache import AudioLRU, PromptStore
+from voicebot.tts.layers import CachingSynthesizer, NormalizingSynthesizer
 
-ENGINES = ("espeak",)
+ENGINES = ("espeak", "piper")
+
+SHARED_CACHE = AudioLRU()  # one per process, shared by every call and engine
 
 
-def create_synthesizer(settings: Settings, engine: str = "espeak", voice: str | None = None) -> Synthesizer:
+def create_engine(settings: Settings, engine: str = "espeak", voice: str | None = None) -> Synthesizer:
+    """The bare engine: text in, audio out, no normalisation or cache."""
     if engine == "espeak":
         from voicebot.tts.espeak import EspeakSynthesizer
 
         return EspeakSynthesizer(voice or "da")
+    if engine == "piper":
+        from voicebot.tts.piper import PiperSynthesizer, resolve_voice
+
+        model, config = resolve_voice(settings.models_dir, voice)
+        return PiperSynthesizer(model, config)
     raise ConfigError(f"unknown TTS engine {engine!r}; known: {', '.join(ENGINES)}")
+
+
+def create_synthesizer(
+    settings: Settings,
+    engine: str = "espeak",
+    voice: str | None = None,
+    *,
+    cache: AudioLRU | None = SHARED_CACHE,
+    use_prompts: bool = True,
+) -> NormalizingSynthesizer:
+    """Normalises Danish text, then looks in the cache and `audio_prompts/` before rendering."""
+    inner: Synthesizer = create_engine(settings, engine, voice)
+    if cache is not None:
+        store = PromptStore(settings.prompts_dir) if use_prompts else None
+        inner = CachingSynthesizer(inner, cache, store)
+    return NormalizingSynthesizer(inner)
