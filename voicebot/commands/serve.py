@@ -1,25 +1,138 @@
-"""`voicebot serve`: the HTTP API (and, with the SIP issue, the SIP listener)."""
+"""`voicebot serve`: the HTTP API and the SIP listener in one process, or, with
+`--workers N`, a supervisor serving HTTP with N SIP worker processes on consecutive ports."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
 from pathlib import Path
+from typing import Any
+
+from voicebot.errors import InputError
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("serve", help="run the gateway")
-    p.add_argument("--http-port", type=int, default=8080)
+    p = sub.add_parser("serve", help="run the gateway (HTTP API + SIP)")
+    p.add_argument("--http-port", type=int, default=8080, help="HTTP API port; 0 = no HTTP API")
     p.add_argument("--http-host", default="127.0.0.1")
+    p.add_argument("--sip-port", type=int, default=5060, help="SIP port (UDP and TCP); 0 = no SIP listener")
+    p.add_argument("--sip-host", default="127.0.0.1", help="address to bind SIP and RTP to")
+    p.add_argument("--max-calls", type=int, default=4, help="concurrent calls per process (486 beyond; wheel max 4)")
+    p.add_argument("--workers", type=int, default=0, help="run N SIP worker processes on ports sip-port..+N-1")
     p.add_argument("--dialplans", type=Path, default=None, help="dialplan folder (default: ./dialplans)")
+    p.add_argument("--call-log", type=Path, default=None, help="append each finished call as a JSON line")
+    p.add_argument("--user-to-user", action="store_true", help="add a User-to-User header to transfers")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
+    if args.workers < 0 or not 0 <= args.sip_port <= 65535 or not 0 <= args.http_port <= 65535:
+        raise InputError("--workers must be >= 0 and ports 0..65535")
+    if args.workers and args.sip_port + args.workers - 1 > 65535:
+        raise InputError(f"--workers {args.workers} from port {args.sip_port} runs past 65535")
+    if not 1 <= args.max_calls <= 4:
+        raise InputError("--max-calls must be 1..4 with the pjsua2 wheel (build pjproject for more)")
+    asyncio.run(_serve(args))
+    return 0
 
-    from voicebot.api.app import create_app
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _serve(args: argparse.Namespace) -> None:
     from voicebot.gateway import build_services
 
     services = build_services(dialplans_dir=args.dialplans)
-    uvicorn.run(create_app(services), host=args.http_host, port=args.http_port, log_level="info")
-    return 0
+    stop = _stop_event()
+    gateway: Any = None
+    supervisor: Any = None
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        if args.workers:
+            from voicebot.transports.sip.workers import Supervisor
+
+            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, _worker_extra(args))
+            await supervisor.start()
+        elif args.sip_port:
+            gateway = await _start_sip(services, args)
+            if args.worker:
+                from voicebot.transports.sip.workers import exit_when_orphaned
+
+                tasks.append(asyncio.create_task(exit_when_orphaned(stop)))
+        if args.http_port:
+            tasks.append(asyncio.create_task(_http(services, args, gateway, supervisor, stop)))
+        await stop.wait()
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if supervisor is not None:
+            await supervisor.stop()
+        if gateway is not None:
+            await gateway.stop()
+        log.info("stopped")
+
+
+def _worker_extra(args: argparse.Namespace) -> list[str]:
+    extra = ["--max-calls", str(args.max_calls)]
+    if args.dialplans is not None:
+        extra += ["--dialplans", str(args.dialplans)]
+    if args.call_log is not None:
+        extra += ["--call-log", str(args.call_log)]
+    if args.user_to_user:
+        extra.append("--user-to-user")
+    return extra
+
+
+async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
+    from voicebot.transports.sip.endpoint import SipConfig
+    from voicebot.transports.sip.gateway import SipGateway
+
+    loop = asyncio.get_running_loop()
+    # Load the engines before the first call, so the first caller does not wait for them.
+    await loop.run_in_executor(None, services.recognizer)
+    await loop.run_in_executor(None, services.synthesizer)
+    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls)
+    gateway = SipGateway(services, cfg, call_log=args.call_log)
+    gateway.user_to_user = args.user_to_user
+    await gateway.start()
+    print(f"voicebot: SIP ready on {args.sip_host}:{args.sip_port}", flush=True)
+    return gateway
+
+
+async def _http(services: Any, args: argparse.Namespace, gateway: Any, supervisor: Any, stop: asyncio.Event) -> None:
+    import uvicorn
+
+    from voicebot.api.app import create_app
+
+    app = create_app(services)
+
+    @app.get("/api/sip/status")
+    def sip_status() -> dict[str, Any]:
+        out: dict[str, Any] = {"sip": gateway.status() if gateway else None}
+        if supervisor is not None:
+            out["workers"] = supervisor.status()
+        return out
+
+    config = uvicorn.Config(app, host=args.http_host, port=args.http_port, log_level="warning")
+    server = uvicorn.Server(config)
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # our loop owns signals
+    serving = asyncio.create_task(server.serve())
+    print(f"voicebot: HTTP API on http://{args.http_host}:{args.http_port}", flush=True)
+    try:
+        await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
+        stop.set()

@@ -1,0 +1,196 @@
+"""The asyncio side of the SIP transport: one `CallSession` per answered call.
+
+INVITE → 180 → dialplan by called number → 200 → media up → session runs. Caller audio and
+DTMF arrive through `loop.call_soon_threadsafe`; a remote BYE/CANCEL becomes `CallerHangup`.
+When the session ends the call is hung up (after a failed transfer, the caller first hears
+why); a bridged agent call stays up until one side hangs up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voicebot.clock import MonotonicClock
+from voicebot.frames import AudioFrame, CallerHangup, Dtmf
+from voicebot.gateway import Services, create_session
+from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
+from voicebot.transports.sip.livecall import LiveCall, SipControl, SipSink
+
+log = logging.getLogger(__name__)
+TRANSFER_FAILED = (
+    "Jeg kan desværre ikke stille dig om til en medarbejder lige nu. "
+    "Ring venligst igen inden for kommunens åbningstid. Tak for opkaldet."
+)
+
+
+class SipGateway:
+    def __init__(self, services: Services, cfg: SipConfig, call_log: Path | None = None) -> None:
+        self.services = services
+        self.cfg = cfg
+        self.call_log = call_log
+        self.user_to_user = False
+        self.calls: dict[int, LiveCall] = {}
+        self.completed = 0
+        self.rejected = 0
+        self.endpoint: SipEndpoint | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.endpoint = SipEndpoint(self.cfg, self, self.loop)
+        await self.loop.run_in_executor(None, self.endpoint.start)
+        log.info("SIP listening on %s:%d (udp%s), %d calls max", self.cfg.host, self.cfg.port,
+                 "+tcp" if self.cfg.tcp else "", self.cfg.max_calls)
+
+    async def stop(self) -> None:
+        for call in list(self.calls.values()):
+            if call.task is not None:
+                call.task.cancel()
+        await asyncio.gather(*(c.task for c in self.calls.values() if c.task), return_exceptions=True)
+        if self.endpoint is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.endpoint.stop)
+            self.endpoint = None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "sip_port": self.cfg.port,
+            "max_calls": self.cfg.max_calls,
+            "active_calls": len(self.calls),
+            "sip_legs": self.endpoint.active if self.endpoint else 0,
+            "sessions_running": sum(1 for c in self.calls.values() if c.task and not c.task.done()),
+            "completed": self.completed,
+        }
+
+    # ------------------------------------------------------------------ events (on the loop)
+    def on_incoming(self, key: int, called: str, caller: str) -> None:
+        clock = MonotonicClock()
+        call = LiveCall(key, called, caller, clock, SipSink(clock, self.cfg.clock_rate))
+        self.calls[key] = call
+        assert self.endpoint is not None
+        self.endpoint.submit(self.endpoint.answer, key, 200)
+
+    def on_media(self, key: int, codec: str, out: deque[bytes]) -> None:
+        call = self.calls.get(key)
+        if call is None or call.answered:
+            return
+        call.answered = True
+        call.codec = codec
+        call.sink.attach(out)
+        call.task = asyncio.get_running_loop().create_task(self._run_call(call), name=f"sip-call-{key}")
+
+    def on_audio(self, key: int, data: bytes) -> None:
+        call = self.calls.get(key)
+        if call is None or call.session is None or call.session.finished:
+            return
+        call.rx_frames += 1
+        frame = AudioFrame(np.frombuffer(data, dtype="<i2"), self.cfg.clock_rate, call.clock.now())
+        try:
+            call.session.inbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            call.rx_dropped += 1
+
+    def on_dtmf(self, key: int, digit: str, method: str) -> None:
+        call = self.calls.get(key)
+        if call is None:
+            return
+        call.dtmf.append((digit, method))
+        if call.session is not None and not call.session.finished:
+            try:
+                call.session.inbox.put_nowait(Dtmf(digit, call.clock.now()))
+            except asyncio.QueueFull:
+                log.warning("call %s: inbox full, DTMF dropped", call.call_id)
+
+    def on_transfer(self, key: int, code: int, final: bool) -> None:
+        call = self.calls.get(key)
+        if call is None:
+            return
+        if code == 200:
+            call.resolve("xfer_result", True)
+        elif code >= 300 or final:
+            call.resolve("xfer_result", False)
+
+    def on_bridge(self, key: int, ok: bool, code: int) -> None:
+        call = self.calls.get(key)
+        if call is not None:
+            call.resolve("bridge_result", ok)
+
+    def on_ended(self, key: int, code: int, reason: str, stats: dict[str, Any]) -> None:
+        call = self.calls.get(key)
+        if call is None:  # rejected (486) or never tracked
+            self.rejected += 1
+            return
+        call.end_code = code
+        call.sip_stats = stats
+        call.ended.set()
+        call.resolve("xfer_result", False)
+        call.resolve("bridge_result", False)
+        session = call.session
+        if session is not None and not session.finished:
+            try:
+                session.inbox.put_nowait(CallerHangup(call.clock.now()))
+            except asyncio.QueueFull:
+                log.warning("call %s: inbox full at hang-up", call.call_id)
+        if call.task is None:  # CANCEL or BYE before media: nothing else to clean up
+            self.calls.pop(key, None)
+            self.completed += 1
+
+    # ------------------------------------------------------------------ one call
+    async def _run_call(self, call: LiveCall) -> None:
+        assert self.endpoint is not None
+        plan = self.services.dialplans.for_number(call.called)
+        control = SipControl(self.endpoint, call, self.user_to_user)
+        session = create_session(
+            self.services, plan, clock=call.clock, sink=call.sink, control=control,
+            in_rate=self.cfg.clock_rate, started_at=datetime.now(UTC),
+        )  # fmt: skip
+        call.session = session
+        rec = session.record
+        rec.extra.update({"channel": "sip", "codec": call.codec})
+        store = getattr(self.services, "calls", None)
+        try:
+            if store is not None:
+                store.start(rec)
+            await session.run(called=call.called, caller=call.caller)
+            rec.extra["transfer_via"] = control.via or None
+            if rec.extra.get("transfer_failed") and not call.ended.is_set():
+                await self._say_and_wait(call, TRANSFER_FAILED)
+            if not call.bridged:
+                await control.hangup(session.end_reason or "done")
+            if store is not None:
+                store.finish(rec)
+            await asyncio.wait_for(call.ended.wait(), None if call.bridged else 10.0)
+        except TimeoutError:
+            log.error("call %s: no end of call after hang-up", rec.call_id)
+        finally:
+            self.calls.pop(call.key, None)
+            self.completed += 1
+            self._log_call(call)
+
+    async def _say_and_wait(self, call: LiveCall, text: str) -> None:
+        synth = self.services.synthesizer()
+        loop = asyncio.get_running_loop()
+        pcm = await loop.run_in_executor(None, synth.synthesize, text, call.sink.sample_rate)
+        _start, end = call.sink.play(pcm, call.clock.now())
+        while call.clock.now() < end and not call.ended.is_set():
+            await asyncio.sleep(0.05)
+
+    def _log_call(self, call: LiveCall) -> None:
+        if self.call_log is None or call.session is None:
+            return
+        rec = call.session.record.to_dict()
+        rec["sip"] = {
+            "codec": call.codec, "end_code": call.end_code, "rx_frames": call.rx_frames,
+            "rx_dropped": call.rx_dropped, "dtmf": call.dtmf, "flushes": call.sink.flushes,
+            "bridged": call.bridged, **call.sip_stats,
+        }  # fmt: skip
+        with self.call_log.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")

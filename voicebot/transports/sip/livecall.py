@@ -1,0 +1,148 @@
+"""One answered SIP call on the asyncio side: its audio sink, its call control, and its state.
+
+`SipSink` queues 20 ms PCM16 frames into the media port's deque (drained by the conference
+clock thread); `flush` clears it at once, which is the barge-in cut. `SipControl` turns the
+pipeline's transfer and hang-up into owner-thread commands and waits for their outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from voicebot.clock import MonotonicClock
+from voicebot.errors import TransportError
+from voicebot.transports.sip.headers import handover_headers
+
+if TYPE_CHECKING:
+    from voicebot.pipeline.session import CallSession
+    from voicebot.transports.sip.endpoint import SipEndpoint
+
+log = logging.getLogger(__name__)
+FRAME_S = 0.02
+REFER_TIMEOUT_S = 10.0
+BRIDGE_TIMEOUT_S = 30.0
+
+
+class SipSink:
+    def __init__(self, clock: MonotonicClock, sample_rate: int = 8000) -> None:
+        self.clock = clock
+        self.sample_rate = sample_rate
+        self.out: deque[bytes] = deque()
+        self.frame = sample_rate * 20 // 1000
+        self.flushes: list[float] = []
+
+    def attach(self, out: deque[bytes]) -> None:
+        out.extend(self.out)
+        self.out = out
+
+    def queued_s(self) -> float:
+        return len(self.out) * FRAME_S
+
+    def play(self, pcm: np.ndarray, t: float) -> tuple[float, float]:
+        n = self.frame
+        pcm = np.asarray(pcm, dtype=np.int16)
+        pad = (-len(pcm)) % n
+        if pad:
+            pcm = np.concatenate([pcm, np.zeros(pad, np.int16)])
+        data = pcm.astype("<i2").tobytes()
+        step = n * 2
+        start = self.clock.now() + self.queued_s()
+        self.out.extend(data[i : i + step] for i in range(0, len(data), step))
+        return start, start + len(pcm) / self.sample_rate
+
+    def flush(self, t: float) -> None:
+        self.out.clear()
+        self.flushes.append(t)
+
+
+@dataclass
+class LiveCall:
+    key: int
+    called: str
+    caller: str
+    clock: MonotonicClock
+    sink: SipSink
+    session: CallSession | None = None
+    task: asyncio.Task[Any] | None = None
+    codec: str = ""
+    answered: bool = False
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    end_code: int = 0
+    sip_stats: dict[str, Any] = field(default_factory=dict)
+    rx_frames: int = 0
+    rx_dropped: int = 0
+    dtmf: list[tuple[str, str]] = field(default_factory=list)
+    xfer_result: asyncio.Future[bool] | None = None
+    bridge_result: asyncio.Future[bool] | None = None
+    bridged: bool = False
+
+    @property
+    def call_id(self) -> str:
+        return self.session.record.call_id if self.session else ""
+
+    def resolve(self, which: str, value: bool) -> None:
+        fut = getattr(self, which)
+        if fut is not None and not fut.done():
+            fut.set_result(value)
+
+
+class SipControl:
+    def __init__(self, endpoint: SipEndpoint, call: LiveCall, user_to_user: bool = False) -> None:
+        self.ep = endpoint
+        self.call = call
+        self.user_to_user = user_to_user
+        self.via = ""
+
+    async def transfer(self, target: str, context: dict[str, Any]) -> bool:
+        call = self.call
+        headers = handover_headers({**context, "call_id": call.call_id}, self.user_to_user)
+        if await self._refer(target, headers):
+            self.via = "refer"
+            await self.hangup("transferred")
+            return True
+        log.warning("call %s: REFER to agent failed; bridging a new call", call.call_id)
+        if await self._bridge(target, headers):
+            self.via = "bridge"
+            call.bridged = True
+            return True
+        log.error("call %s: agent leg failed too", call.call_id)
+        return False
+
+    async def _refer(self, target: str, headers: list[tuple[str, str]]) -> bool:
+        call = self.call
+        if call.ended.is_set():
+            return False
+        call.xfer_result = asyncio.get_running_loop().create_future()
+        try:
+            if not await self.ep.submit(self.ep.xfer, call.key, target, headers):
+                return False
+            return await asyncio.wait_for(call.xfer_result, REFER_TIMEOUT_S)
+        except (TransportError, TimeoutError):
+            return False
+
+    async def _bridge(self, target: str, headers: list[tuple[str, str]]) -> bool:
+        call = self.call
+        if call.ended.is_set():
+            return False
+        call.bridge_result = asyncio.get_running_loop().create_future()
+        try:
+            if not await self.ep.submit(self.ep.bridge, call.key, target, headers):
+                return False
+            return await asyncio.wait_for(call.bridge_result, BRIDGE_TIMEOUT_S)
+        except (TransportError, TimeoutError):
+            await self.ep.submit(self.ep.drop_agent, call.key)
+            return False
+
+    async def hangup(self, reason: str) -> None:
+        if self.call.ended.is_set():
+            return
+        try:
+            await self.ep.submit(self.ep.hangup, self.call.key, 200)
+        except TransportError as exc:
+            log.warning("call %s: hangup failed: %s", self.call.call_id, exc)
