@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--dialplans", type=Path, default=None, help="dialplan folder (default: ./dialplans)")
     p.add_argument("--call-log", type=Path, default=None, help="append each finished call as a JSON line")
     p.add_argument("--user-to-user", action="store_true", help="add a User-to-User header to transfers")
+    p.add_argument("--answer-delay", type=float, default=0.0, help="ring this many seconds before answering")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -85,7 +86,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def _worker_extra(args: argparse.Namespace) -> list[str]:
-    extra = ["--max-calls", str(args.max_calls)]
+    extra = ["--max-calls", str(args.max_calls), "--answer-delay", str(args.answer_delay)]
     if args.dialplans is not None:
         extra += ["--dialplans", str(args.dialplans)]
     if args.call_log is not None:
@@ -103,7 +104,7 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
-    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls)
+    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay)
     gateway = SipGateway(services, cfg, call_log=args.call_log)
     gateway.user_to_user = args.user_to_user
     await gateway.start()

@@ -38,6 +38,7 @@ class SipConfig:
     user_agent: str = "voicebot"
     clock_rate: int = 8000
     log_level: int = 1
+    answer_delay_s: float = 0.0  # ring this long before answering (lets a CANCEL arrive)
 
 
 class SipEvents(Protocol):

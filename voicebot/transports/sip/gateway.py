@@ -75,8 +75,8 @@ class SipGateway:
         clock = MonotonicClock()
         call = LiveCall(key, called, caller, clock, SipSink(clock, self.cfg.clock_rate))
         self.calls[key] = call
-        assert self.endpoint is not None
-        self.endpoint.submit(self.endpoint.answer, key, 200)
+        assert self.endpoint is not None and self.loop is not None
+        self.loop.call_later(self.cfg.answer_delay_s, self.endpoint.submit, self.endpoint.answer, key, 200)
 
     def on_media(self, key: int, codec: str, out: deque[bytes]) -> None:
         call = self.calls.get(key)
