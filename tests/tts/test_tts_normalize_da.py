@@ -7,7 +7,10 @@ from voicebot.tts.normalize_da import normalize, sanitize
 AMOUNTS = [
     ("891 kr.", "otte hundrede og enoghalvfems kroner"),
     ("Det koster 891 kr.", "Det koster otte hundrede og enoghalvfems kroner"),
-    ("Et pas koster 891 kr. Du betaler ved bestilling.", "Et pas koster otte hundrede og enoghalvfems kroner. Du betaler ved bestilling."),
+    (
+        "Et pas koster 891 kr. Du betaler ved bestilling.",
+        "Et pas koster otte hundrede og enoghalvfems kroner. Du betaler ved bestilling.",
+    ),
     ("1 kr.", "en krone"),
     ("1.250 kr.", "et tusind to hundrede og halvtreds kroner"),
     ("99,50 kr.", "nioghalvfems kroner og halvtreds øre"),

@@ -1,9 +1,115 @@
-"""Placeholder command group; filled in by its own issue."""
+"""`voicebot say` and `voicebot prompts build`: Danish speech output from the command line."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from voicebot.config import load_settings
+from voicebot.errors import InputError
+from voicebot.tts.factory import ENGINES
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "intent" / "data" / "kommuner"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    return None
+    say = sub.add_parser("say", help="speak Danish text into a WAV file")
+    say.add_argument("text", help='the text; "-" reads it from stdin')
+    say.add_argument("--out", type=Path, default=Path("say.wav"), help="WAV file to write (default: say.wav)")
+    say.add_argument("--engine", choices=ENGINES, default="espeak")
+    say.add_argument("--voice", help="espeak voice (da) or Piper voice name/.onnx path in models/")
+    say.add_argument("--rate", type=int, default=16000, choices=(8000, 16000, 22050, 24000, 48000))
+    say.add_argument("--print-normalized", action="store_true", help="print the spoken form and write no audio")
+    say.set_defaults(func=_say)
+
+    prompts = sub.add_parser("prompts", help="pre-rendered audio prompts")
+    psub = prompts.add_subparsers(dest="prompts_command", required=True, metavar="ACTION")
+    build = psub.add_parser("build", help="render every static dialplan text into audio_prompts/")
+    build.add_argument("--dialplans", type=Path, help="dialplan folder (default: dialplans/)")
+    build.add_argument(
+        "--knowledge", type=Path, action="append", help="knowledge-base folder(s) of YAML with `answers:`"
+    )
+    build.add_argument("--out", type=Path, help="prompt folder (default: audio_prompts/)")
+    build.add_argument("--engine", choices=ENGINES, default="espeak")
+    build.add_argument("--voice")
+    build.add_argument("--force", action="store_true", help="render everything again")
+    build.set_defaults(func=_build)
+
+
+def _read_text(arg: str) -> str:
+    text = sys.stdin.read() if arg == "-" else arg
+    if not text.strip():
+        raise InputError("nothing to say: the text is empty")
+    return text
+
+
+def _say(args: argparse.Namespace) -> int:
+    from voicebot.transports.wav import write_wav
+    from voicebot.tts.base import split_sentences
+    from voicebot.tts.factory import create_synthesizer
+
+    text = _read_text(args.text)
+    settings = load_settings()
+    synth = create_synthesizer(settings, args.engine, args.voice, use_prompts=False)
+    if args.print_normalized:
+        print(synth.spoken(text))
+        return 0
+    if not synth.spoken(text):
+        raise InputError("nothing to say: the text holds no speakable words")
+    t0 = time.perf_counter()
+    first: float | None = None
+    pieces = []
+    for sentence in split_sentences(text):
+        pcm = synth.synthesize(sentence, args.rate)
+        if first is None and len(pcm):
+            first = time.perf_counter() - t0
+        pieces.append(pcm)
+    pcm = np.concatenate(pieces) if pieces else np.zeros(0, np.int16)
+    elapsed = time.perf_counter() - t0
+    write_wav(args.out, pcm, args.rate)
+    seconds = len(pcm) / args.rate
+    print(
+        f"wrote {args.out} ({seconds:.2f} s at {args.rate} Hz, {synth.name}/{synth.voice}); "
+        f"first audio {1000 * (first or 0):.0f} ms, total {elapsed:.2f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from voicebot.tts.cache import PromptStore
+    from voicebot.tts.factory import create_synthesizer
+    from voicebot.tts.prompts import build_prompts, collect, collect_knowledge
+
+    settings = load_settings()
+    dialplans = args.dialplans or settings.dialplans_dir
+    if args.dialplans is not None and not dialplans.is_dir():
+        raise InputError(f"{dialplans}: no such dialplan folder")
+    sources = collect([dialplans])
+    if args.knowledge is not None:
+        sources += collect(args.knowledge)
+    else:
+        sources += collect_knowledge() or collect([KNOWLEDGE_DIR])
+    store = PromptStore(args.out or settings.prompts_dir)
+    synth = create_synthesizer(settings, args.engine, args.voice, use_prompts=False)
+
+    def bar(items):  # type: ignore[no-untyped-def]
+        return tqdm(list(items), desc="prompts", unit="sentence", file=sys.stderr, disable=None)
+
+    report = build_prompts(synth, sources, store, force=args.force, progress=bar)
+    for line in report.warnings:
+        print(f"voicebot: warning: {line}", file=sys.stderr)
+    for line in report.errors:
+        print(f"voicebot: error: {line}", file=sys.stderr)
+    print(
+        f"{report.rendered} rendered, {report.skipped} up to date, {report.recorded} recordings converted "
+        f"→ {store.root}",
+        file=sys.stderr,
+    )
+    return 2 if report.errors else 0

@@ -250,7 +250,10 @@ _RULES: list[Rule] = [
         re.compile(r"(?<=\d)\s*(" + "|".join(UNIT_ABBR) + r")\b\.?"),
         lambda m: " " + UNIT_ABBR[m.group(1)] + _keep_stop(m),
     ),
-    (re.compile(r"\b(" + "|".join(re.escape(k) for k in ACRONYMS) + r")(?=[\s\-.,!?:;)]|$)"), lambda m: ACRONYMS[m.group(1)]),
+    (
+        re.compile(r"\b(" + "|".join(re.escape(k) for k in ACRONYMS) + r")(?=[\s\-.,!?:;)]|$)"),
+        lambda m: ACRONYMS[m.group(1)],
+    ),
     (
         re.compile(r"(?<![\w.])(" + "|".join(re.escape(k) for k in ABBREVIATIONS) + r")(?![\w])\.?", re.IGNORECASE),
         _abbreviation,
