@@ -117,7 +117,7 @@ def extract(text: str) -> dict[str, Any]:
             ents["relative_day"] = tag
             break
     numbers = find_numbers(words)
-    for start, end, value, is_ord in numbers:
+    for _start, end, value, _is_ord in numbers:
         month = _match(words[end], MONTHS) if end < len(words) else None
         if month is not None and 1 <= value <= 31:
             date: dict[str, int] = {"day": value, "month": month + 1}
