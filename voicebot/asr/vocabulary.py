@@ -1,0 +1,68 @@
+"""Vocabulary biasing: the Whisper `initial_prompt` and a Vosk phrase list from a dialplan's words.
+
+Whisper follows the style and spelling of its prompt, so the prompt reads as a short Danish
+call-centre text that uses the intent keywords and the kommune's place names. The prompt is
+capped (Whisper keeps at most 223 prompt tokens, and every token costs decode time).
+"""
+
+from __future__ import annotations
+
+import re
+
+INTENT_KEYWORDS: tuple[str, ...] = (
+    "pas", "kørekort", "MitID", "sundhedskort", "lægeskift", "flytning", "Digital Post", "rotter",
+    "pladsanvisning", "fuldmagt", "tidsbestilling", "åbningstider", "medarbejder",
+)  # fmt: skip
+
+CONVERSATION_WORDS: tuple[str, ...] = ("ja", "nej", "tak", "gentag", "farvel")
+
+MAX_PROMPT_CHARS = 400
+
+
+def _dedupe(words: list[str], seen: set[str]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        w = re.sub(r"\s+", " ", w).strip()
+        key = w.casefold()
+        if w and key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
+
+
+def build_prompt(kommune: str | None, extra_words: list[str]) -> str:
+    """The Whisper initial_prompt for a dialplan: kommune, place names/extra words, intent keywords.
+
+    Extra words (place names, local services) come first after the kommune, so they survive
+    the length cap; the fixed intent keywords follow in a natural Danish sentence.
+    """
+    seen: set[str] = set()
+    head = "Borgerservice"
+    if kommune:
+        name = kommune.strip()
+        head = f"{name} Kommune, Borgerservice" if "kommune" not in name.casefold() else f"{name}, Borgerservice"
+        seen.add(name.casefold())
+    extras = _dedupe(list(extra_words), seen)
+    keywords = [k for k in INTENT_KEYWORDS if k.casefold() not in seen and k.casefold() != "medarbejder"]
+    sentence = (
+        f"{head}. Jeg ringer om " + ", ".join(keywords[:-1]) + f" og {keywords[-1]}. "
+        "Må jeg tale med en medarbejder?"
+    )
+    if extras:
+        places = " ".join(f"{e}." for e in extras)
+        budget = MAX_PROMPT_CHARS - len(sentence) - 1
+        while extras and len(places) > budget:
+            extras.pop()
+            places = " ".join(f"{e}." for e in extras)
+        if places:
+            head_end = sentence.index(". ") + 2
+            sentence = sentence[:head_end] + places + " " + sentence[head_end:]
+    return sentence
+
+
+def phrase_list(kommune: str | None, extra_words: list[str]) -> list[str]:
+    """Lower-case words for a grammar-constrained engine (Vosk): keywords, places, yes/no."""
+    words: list[str] = []
+    for item in [*(extra_words or []), *(kommune and [kommune] or []), *INTENT_KEYWORDS, *CONVERSATION_WORDS]:
+        words.extend(item.lower().split())
+    return _dedupe(words, set())
