@@ -134,7 +134,7 @@ class SipGateway:
         call.resolve("xfer_result", False)
         call.resolve("bridge_result", False)
         session = call.session
-        if session is not None and not session.finished:
+        if session is not None and not session.finished and not call.local_hangup:
             try:
                 session.inbox.put_nowait(CallerHangup(call.clock.now()))
             except asyncio.QueueFull:

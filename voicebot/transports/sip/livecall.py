@@ -81,6 +81,7 @@ class LiveCall:
     xfer_result: asyncio.Future[bool] | None = None
     bridge_result: asyncio.Future[bool] | None = None
     bridged: bool = False
+    local_hangup: bool = False  # we sent the BYE: its end is not the caller hanging up
 
     @property
     def call_id(self) -> str:
@@ -142,6 +143,7 @@ class SipControl:
     async def hangup(self, reason: str) -> None:
         if self.call.ended.is_set():
             return
+        self.call.local_hangup = True
         try:
             await self.ep.submit(self.ep.hangup, self.call.key, 200)
         except TransportError as exc:
