@@ -60,7 +60,7 @@ class DanishIntentEngine:
         folded = to_ascii(clean(text))
         followup = (
             last in TOPIC_INTENTS
-            and (intent == UNKNOWN or intent == last or confidence < 0.35)
+            and (intent == UNKNOWN or intent == last or confidence < 0.6)
             and _FOLLOWUP.search(folded) is not None
         )
         if followup:

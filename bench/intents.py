@@ -1,0 +1,88 @@
+"""Intent engine benchmark: held-out phrases (clean and with simulated ASR noise) and the 29 real
+question headings from the shared corpus. Writes bench/out/intents.json and bench/out/intents.md.
+
+    .venv/bin/python bench/intents.py
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from voicebot.config import load_settings  # noqa: E402
+from voicebot.intent.engine import DanishIntentEngine  # noqa: E402
+from voicebot.intent.evaluation import evaluate  # noqa: E402
+from voicebot.intent.knowledge import DATA_DIR  # noqa: E402
+from voicebot.intent.model import load_phrases  # noqa: E402
+from voicebot.intent.noise import corrupt  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpus" / "kommune_faq" / "kommune_faq.json"
+OUT = REPO / "bench" / "out"
+
+
+def main() -> int:
+    t0 = time.perf_counter()
+    engine = DanishIntentEngine.load(cache_dir=load_settings().cache_dir)
+    load_s = time.perf_counter() - t0
+    heldout = load_phrases(DATA_DIR / "heldout.yaml")
+    rng = random.Random(2024)
+    noisy = [(corrupt(t, rng), i) for t, i in heldout for _ in range(3)]
+    labels = yaml.safe_load((DATA_DIR / "headings.yaml").read_text(encoding="utf-8"))
+    questions = {q["question"] for q in json.loads(CORPUS.read_text(encoding="utf-8"))["questions"]}
+    headings = [(r["question"], r["intent"]) for r in labels if r["question"] in questions]
+    with_ctx = {r["question"]: r["intent"] for r in labels if r.get("needs_context")}
+    runs = {
+        "heldout": evaluate(engine, heldout),
+        "heldout_noisy": evaluate(engine, noisy),
+        "headings": evaluate(engine, headings),
+        "headings_followup": evaluate(
+            engine, headings, context=lambda gold: {"last_topic": gold}
+        ),
+    }
+    # latency over everything, many passes, once loaded
+    texts = [t for t, _ in heldout + noisy + headings]
+    times = []
+    for _ in range(3):
+        for t in texts:
+            s = time.perf_counter()
+            engine.classify(t, kommune="Odder")
+            times.append((time.perf_counter() - s) * 1000)
+    times.sort()
+    result = {
+        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "load_s": round(load_s, 2),
+        "runs": {k: v.to_dict() for k, v in runs.items()},
+        "errors": {k: v.errors for k, v in runs.items()},
+        "latency_ms": {"n": len(times), "p50": round(times[len(times) // 2], 3),
+                       "p95": round(times[int(0.95 * len(times))], 3), "max": round(times[-1], 3)},
+        "needs_context": sorted(with_ctx),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "intents.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    lines = ["| set | n | accuracy | macro-F1 | confident-wrong (≥0.6) | answered (≥0.6) |",
+             "|---|---|---|---|---|---|"]
+    for k, v in runs.items():
+        lines.append(f"| {k} | {v.n} | {v.accuracy:.3f} | {v.macro_f1:.3f} | {v.confident_wrong_rate:.3f} | "
+                     f"{v.answered_rate:.3f} |")
+    lat = result["latency_ms"]
+    lines.append(f"\nlatency per query once loaded: p50 {lat['p50']} ms, p95 {lat['p95']} ms (n={lat['n']}); "
+                 f"load {result['load_s']} s")
+    (OUT / "intents.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    for k in ("heldout", "headings"):
+        for e in runs[k].errors:
+            print(f"  {k}: {e['true']} → {e['predicted']} ({e['confidence']:.2f}) {e['text']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
