@@ -44,10 +44,13 @@ def build_prompt(kommune: str | None, extra_words: list[str]) -> str:
         seen.add(name.casefold())
     extras = _dedupe(list(extra_words), seen)
     keywords = [k for k in INTENT_KEYWORDS if k.casefold() not in seen and k.casefold() != "medarbejder"]
-    sentence = (
-        f"{head}. Jeg ringer om " + ", ".join(keywords[:-1]) + f" og {keywords[-1]}. "
-        "Må jeg tale med en medarbejder?"
-    )
+    first, rest = keywords[:5], keywords[5:]
+    # Measured on the synthetic set: short sentences beat a long comma list, which Whisper
+    # tends to copy into the transcript.
+    sentence = f"{head}, goddag. Jeg ringer angående mit " + ", ".join(first[:-1]) + f" eller {first[-1]}."
+    if rest:
+        sentence += " Og om " + ", ".join(rest[:-1]) + (" og " if len(rest) > 1 else "") + f"{rest[-1]}."
+    sentence += " Må jeg tale med en medarbejder?"
     if extras:
         places = " ".join(f"{e}." for e in extras)
         budget = MAX_PROMPT_CHARS - len(sentence) - 1
