@@ -1,4 +1,5 @@
-"""A first keyword engine: stem prefixes per intent. The full engine replaces it."""
+"""A tiny keyword engine: stem prefixes per intent. Kept as a dependency-free fake for pipeline tests;
+the gateway uses voicebot.intent.engine.DanishIntentEngine."""
 
 from __future__ import annotations
 
