@@ -99,6 +99,17 @@ def test_store_round_trip_resamples_to_the_call_rate(tmp_path) -> None:
     assert store.load("fake", "v1", "en anden tekst", 8000) is None
 
 
+def test_store_prefers_a_copy_built_at_the_call_rate(tmp_path) -> None:
+    store = PromptStore(tmp_path)
+    pcm = FakeEngine().synthesize("hej med dig", 16000)
+    path = store.save("fake", "v1", "hej med dig", pcm, 16000, copies_at=(8000, 16000))
+    copy = path.with_suffix(".8000.wav")
+    assert copy.is_file() and not path.with_suffix(".16000.wav").exists()
+    copy.write_bytes(copy.read_bytes()[:44] + b"\x07\x00" * 10)  # mark the copy: the loader must use it
+    got = store.load("fake", "v1", "hej med dig", 8000)
+    assert got is not None and got.tolist() == [7] * 10
+
+
 def test_a_damaged_store_file_is_a_miss(tmp_path) -> None:
     store = PromptStore(tmp_path)
     path = store.path_for("fake", "v1", "x")

@@ -70,7 +70,10 @@ def test_prompts_build_from_a_dialplan_folder(tmp_path: Path, capsys: pytest.Cap
     assert "4 rendered, 0 up to date" in capsys.readouterr().err
     assert main(args) == 0
     assert "0 rendered, 4 up to date" in capsys.readouterr().err
-    assert len(list((out / "espeak-da").glob("*.wav"))) == 4
+    files = sorted(p.name for p in (out / "espeak-da").glob("*.wav"))
+    masters = [f for f in files if f.count(".") == 1]
+    assert len(masters) == 4
+    assert {f"{m[:-4]}.8000.wav" for m in masters} <= set(files)
 
 
 def test_prompts_build_missing_folder_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from voicebot.tts.lexicon_da import NO_SPLIT_AFTER
+from voicebot.tts.normalize_da import normalize
 
 
 class Synthesizer(Protocol):
@@ -28,8 +29,11 @@ class Synthesizer(Protocol):
 
 
 MAX_TEXT_CHARS = 20_000  # about 25 minutes of speech; longer text is an input error
-FIRST_CHUNK_CHARS = 48  # a longer first sentence is cut at a clause so audio starts sooner
+# Chunk limits grow so each chunk renders while the one before it plays (Piper RTF is ~0.2-0.3):
+FIRST_CHUNK_CHARS = 28  # under 2 s of speech: the first audio leaves quickly
+SECOND_CHUNK_CHARS = 90
 MAX_CHUNK_CHARS = 180  # any longer sentence is cut at clauses, then at spaces
+_CONJUNCTIONS = ("og", "men", "eller", "hvis", "så", "fordi", "når", "mens", "hvor", "som", "der", "at")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"'(«»“])")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=[–—-]\s)")
@@ -51,13 +55,18 @@ def _sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def _spoken_len(text: str) -> int:
+    """Length as spoken: "10-15" is "fra klokken ti til klokken femten"."""
+    return len(normalize(text))
+
+
 def _cut(sentence: str, limit: int) -> list[str]:
-    """Cut a long sentence at clause boundaries, packing clauses up to `limit` characters."""
-    if len(sentence) <= limit:
+    """Cut a long sentence at clause boundaries, packing clauses up to `limit` spoken characters."""
+    if _spoken_len(sentence) <= limit:
         return [sentence]
     out: list[str] = []
     for clause in _CLAUSE_END.split(sentence):
-        if out and len(out[-1]) + 1 + len(clause) <= limit:
+        if out and _spoken_len(f"{out[-1]} {clause}") <= limit:
             out[-1] = f"{out[-1]} {clause}"
         else:
             out.append(clause)
@@ -72,15 +81,39 @@ def _cut(sentence: str, limit: int) -> list[str]:
     return [p for p in final if p]
 
 
+def _first_phrase(sentence: str) -> tuple[str, str]:
+    """Split off a short opening phrase: clauses packed up to the limit, else a cut before a
+    conjunction, else the first clause however long; a sentence with no break stays whole."""
+    clauses = _CLAUSE_END.split(sentence)
+    head, n = clauses[0], 1
+    while n < len(clauses) and _spoken_len(f"{head} {clauses[n]}") <= FIRST_CHUNK_CHARS:
+        head, n = f"{head} {clauses[n]}", n + 1
+    if n < len(clauses) and _spoken_len(head) <= FIRST_CHUNK_CHARS * 1.5:
+        return head, " ".join(clauses[n:])
+    words = sentence.split(" ")
+    pos = 0
+    for i, word in enumerate(words[:-2]):
+        pos += _spoken_len(word) + 1
+        if 10 <= pos <= FIRST_CHUNK_CHARS + 6 and words[i + 1].lower() in _CONJUNCTIONS:
+            return " ".join(words[: i + 1]), " ".join(words[i + 1 :])
+    if n < len(clauses):
+        return head, " ".join(clauses[n:])
+    head, *rest = _cut(sentence, SECOND_CHUNK_CHARS)  # one long clause: wrapped only past twice the limit
+    return head, " ".join(rest)
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences, ready to synthesise one by one. "kl. 9.30" and "f.eks." never end a sentence;
-    a long first sentence is cut at its first clause so the caller hears the bot sooner."""
+    """Chunks, ready to synthesise one by one: sentences, where "kl. 9.30" and "f.eks." never end
+    one. The first chunk is a short opening phrase and the next ones grow, so the caller hears the
+    bot quickly and each chunk is rendered while the previous one plays."""
     chunks: list[str] = []
-    for i, sentence in enumerate(_sentences(text)):
-        if i == 0 and len(sentence) > FIRST_CHUNK_CHARS:
-            head, *rest = _cut(sentence, FIRST_CHUNK_CHARS)
+    for sentence in _sentences(text):
+        if not chunks and _spoken_len(sentence) > FIRST_CHUNK_CHARS:
+            head, rest = _first_phrase(sentence)
             chunks.append(head)
-            chunks.extend(_cut(" ".join(rest), MAX_CHUNK_CHARS) if rest else [])
+            chunks.extend(_cut(rest, SECOND_CHUNK_CHARS) if rest else [])
+        elif len(chunks) == 1:
+            chunks.extend(_cut(sentence, SECOND_CHUNK_CHARS))
         else:
             chunks.extend(_cut(sentence, MAX_CHUNK_CHARS))
     return chunks

@@ -81,7 +81,10 @@ class PromptStore:
         return self.root / f"{engine}-{safe_voice}" / f"{text_hash(engine, voice, text)}.wav"
 
     def load(self, engine: str, voice: str, text: str, rate: int) -> np.ndarray | None:
-        path = self.path_for(engine, voice, text)
+        """The prompt at `rate`: its copy at that rate if built, else the master resampled."""
+        master = self.path_for(engine, voice, text)
+        at_rate = master.with_suffix(f".{rate}.wav")
+        path = at_rate if at_rate.is_file() else master
         if not path.is_file():
             return None
         try:
@@ -94,8 +97,18 @@ class PromptStore:
             return None  # a damaged file is a miss; the engine renders it again
         return resample(pcm, src_rate, rate)
 
-    def save(self, engine: str, voice: str, text: str, pcm: np.ndarray, rate: int) -> Path:
+    def save(
+        self, engine: str, voice: str, text: str, pcm: np.ndarray, rate: int, *, copies_at: tuple[int, ...] = ()
+    ) -> Path:
+        """Save the master at the engine's `rate`, plus ready copies at the call rates in `copies_at`."""
         path = self.path_for(engine, voice, text)
+        for other in copies_at:
+            if other != rate:
+                self._write(path.with_suffix(f".{other}.wav"), resample(pcm, rate, other), other)
+        return self._write(path, pcm, rate)
+
+    @staticmethod
+    def _write(path: Path, pcm: np.ndarray, rate: int) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with wave.open(str(tmp), "wb") as w:

@@ -8,6 +8,7 @@ passes never see them again. Pure and deterministic; tested table by table.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -292,6 +293,7 @@ class _AmountMatch:
         return self._m.end()
 
 
+@functools.lru_cache(maxsize=4096)  # pure: a cached prompt's lookup must not pay for the regexes
 def normalize(text: str) -> str:
     """The spoken form of `text`. Empty or symbol-only text gives ''."""
     text = sanitize(text)

@@ -167,7 +167,7 @@ def build_prompts(
         except VoicebotError as exc:
             report.errors.append(f"{where}: {exc}")
             continue
-        store.save(engine.name, engine.voice, spoken, pcm, engine.native_rate)
+        store.save(engine.name, engine.voice, spoken, pcm, engine.native_rate, copies_at=CALL_RATES)
         manifest[key] = {
             "engine": engine.name,
             "voice": engine.voice,
