@@ -110,7 +110,7 @@ class CallSession:
         self.config = config
         activity = clock.activity  # type: ignore[attr-defined]
         self.inbox: Channel[InboxItem] = Channel(activity, 256, "inbox")
-        self._turns: Channel[UserTurn] = Channel(activity, 8, "turns")
+        self._turns: Channel[UserTurn | Pause] = Channel(activity, 8, "turns")
         self._events: Channel[CallerEvent] = Channel(activity, 64, "events")
         self._says: Channel[tuple[Say, float]] = Channel(activity, 16, "says")
         self._tasks = TaskOwner(activity, record.call_id)
@@ -174,14 +174,29 @@ class CallSession:
     async def _on_front_event(self, ev: SpeechStarted | UserTurn | Pause) -> None:
         if isinstance(ev, SpeechStarted):
             self._barge_in(ev.t)
-        elif isinstance(ev, UserTurn):
+        else:  # UserTurn, or Pause for speculative decoding
             await self._turns.put(ev)
 
     async def _asr_stage(self) -> None:
+        """Transcribe turns. On a short pause, decode speculatively; if the caller did not go
+        on, the endpoint reuses that result, so the transcript is ready when the turn ends."""
+        spec: tuple[Pause, Any, float] | None = None
         while True:
-            turn = await self._turns.get()
-            result, elapsed = await timed_blocking(self._transcribe, turn.audio)
-            t_ready = max(self.clock.now(), turn.t + elapsed)
+            item = await self._turns.get()
+            if isinstance(item, Pause):
+                result, elapsed = await timed_blocking(self._transcribe, item.audio)
+                spec = (item, result, elapsed)
+                self.record.extra["speculative_decodes"] = self.record.extra.get("speculative_decodes", 0) + 1
+                continue
+            turn = item
+            if spec is not None and spec[0].end_s == turn.end_s and spec[0].start_s == turn.start_s:
+                pause, result, elapsed = spec
+                t_ready = max(self.clock.now(), turn.t, pause.t + elapsed)
+                self.record.extra["speculative_hits"] = self.record.extra.get("speculative_hits", 0) + 1
+            else:
+                result, elapsed = await timed_blocking(self._transcribe, turn.audio)
+                t_ready = max(self.clock.now(), turn.t + elapsed)
+            spec = None
             self._gap_from = turn.end_s
             await self._events.put(
                 Transcript(result.text, result.confidence, turn.start_s, turn.end_s, t_ready, result.nbest)
@@ -210,21 +225,10 @@ class CallSession:
                 self.record.turns.append(
                     Turn("caller", action.text, action.start_s, action.end_s, action.intent, action.confidence)
                 )
-        elif isinstance(action, Transfer):
-            await self._wait_speech_done()
-            self.record.outcome = "transferred"
-            self.record.transfer = {"target": action.target, "reason": action.reason}
-            self.record.extra["handover"] = action.context
-            ok = await self.control.transfer(action.target, {**action.context, "reason": action.reason})
-            if not ok:
-                self.record.extra["transfer_failed"] = True
-            self._finish("transfer")
-        elif isinstance(action, Hangup):
-            await self._wait_speech_done()
-            helped = self.record.answered_topic() or action.reason == "completed"
-            self.record.outcome = "contained" if helped else "abandoned"
-            await self.control.hangup(action.reason)
-            self._finish("bot_hangup")
+        elif isinstance(action, Transfer | Hangup):
+            # Stages never sleep on the clock (a sleeping consumer with queued input would stall
+            # a virtual clock); the ending runs as its own task once the last words are played.
+            self._tasks.spawn(self._end_after_speech(action), "end")
         elif isinstance(action, Rating):
             self.record.extra["rating"] = action.score
 
@@ -232,11 +236,23 @@ class CallSession:
         if self.record.outcome not in ("transferred", "error"):
             self.record.outcome = "contained" if self.record.answered_topic() else "abandoned"
 
-    async def _wait_speech_done(self) -> None:
-        """Let queued speech play out before a transfer or hang-up."""
+    async def _end_after_speech(self, action: Transfer | Hangup) -> None:
         while self._pending_says > 0:
             await self.clock.sleep_until(self.clock.now() + 0.02)
         await self.clock.sleep_until(self._bot_until)
+        if isinstance(action, Transfer):
+            self.record.outcome = "transferred"
+            self.record.transfer = {"target": action.target, "reason": action.reason}
+            self.record.extra["handover"] = action.context
+            ok = await self.control.transfer(action.target, {**action.context, "reason": action.reason})
+            if not ok:
+                self.record.extra["transfer_failed"] = True
+            self._finish("transfer")
+        else:
+            helped = self.record.answered_topic() or action.reason == "completed"
+            self.record.outcome = "contained" if helped else "abandoned"
+            await self.control.hangup(action.reason)
+            self._finish("bot_hangup")
 
     def _rearm_timer(self) -> None:
         deadline = self.dialog.next_deadline()

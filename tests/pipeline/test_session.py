@@ -1,0 +1,128 @@
+"""The call pipeline on a virtual clock with scripted engines (fakes for ASR/TTS; real dialog)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from voicebot.asr.base import AsrResult
+from voicebot.dialog.plan import Dialplan
+from voicebot.intent.keywords import KeywordIntentEngine
+from voicebot.replay import replay_call
+from voicebot.transports.wav import CallAudio
+
+RATE = 8000
+
+
+def voiced(seconds: float, rate: int = RATE) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (7000 * np.sin(2 * np.pi * 160 * t) * (1 + 0.5 * np.sin(2 * np.pi * 480 * t))).astype(np.int16)
+
+
+def call_audio(total_s: float, speech: list[tuple[float, float]]) -> CallAudio:
+    pcm = np.zeros(int(total_s * RATE), np.int16)
+    for start, dur in speech:
+        seg = voiced(dur)
+        i = int(start * RATE)
+        pcm[i : i + len(seg)] = seg
+    return CallAudio(pcm, RATE)
+
+
+class ScriptedRecognizer:
+    """Answers each utterance with the next scripted text, as a recogniser would."""
+
+    name = "scripted"
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = list(texts)
+        self.calls = 0
+
+    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> AsrResult:
+        self.calls += 1
+        return AsrResult(self.texts.pop(0) if self.texts else "", 0.9)
+
+
+class ToneSynth:
+    """50 ms of tone per character."""
+
+    name = "tone"
+    voice = "tone"
+
+    def synthesize(self, text: str, sample_rate: int) -> np.ndarray:
+        return voiced(0.05 * len(text), sample_rate) // 4
+
+
+@dataclass
+class FakeServices:
+    recognizer_: ScriptedRecognizer
+    intent_engine: KeywordIntentEngine = field(default_factory=KeywordIntentEngine)
+
+    def recognizer(self, plan: object = None) -> ScriptedRecognizer:
+        return self.recognizer_
+
+    def synthesizer(self, plan: object = None) -> ToneSynth:
+        return ToneSynth()
+
+
+PLAN = Dialplan(greeting="Goddag. Hvad kan jeg hjælpe med?", answers={"pas": "Et pas koster 742 kroner."})
+GREETING_S = 0.05 * len("Goddag.") + 0.05 * len("Hvad kan jeg hjælpe med?")
+
+
+async def test_turns_come_in_order_and_the_response_gap_is_recorded() -> None:
+    services = FakeServices(ScriptedRecognizer(["hvad koster et pas", "nej tak farvel"]))
+    audio = call_audio(14.0, [(GREETING_S + 0.5, 1.0), (9.0, 0.8)])
+    res = await replay_call(audio, services=services, plan=PLAN, call_id="t1")  # type: ignore[arg-type]
+    rec = res.record.to_dict()
+    speakers = [(t["speaker"], t.get("intent")) for t in rec["turns"]]
+    assert speakers[:3] == [("bot", None), ("caller", "pas"), ("bot", None)]
+    assert rec["turns"][2]["text"].startswith("Et pas koster")
+    assert rec["intents"][0] == "pas"
+    caller_end = rec["turns"][1]["end_s"]
+    answer_start = rec["turns"][2]["start_s"]
+    assert answer_start > caller_end + 0.5  # after the end-of-turn silence
+    assert rec["response_gaps_ms"][0] == pytest.approx((answer_start - caller_end) * 1000, abs=2)
+    assert rec["outcome"] == "contained"
+    # the bot audio lies where the record says it does
+    i = int(answer_start * RATE)
+    assert np.abs(res.bot_audio[i : i + 800]).max() > 0
+    assert np.abs(res.bot_audio[int((answer_start - 0.3) * RATE) : i - 10]).max() == 0
+
+
+async def test_barge_in_cuts_the_bot_and_flushes_queued_audio() -> None:
+    services = FakeServices(ScriptedRecognizer(["hvad koster et pas"]))
+    audio = call_audio(10.0, [(0.8, 1.2)])  # caller talks over the greeting
+    res = await replay_call(audio, services=services, plan=PLAN, call_id="t2")  # type: ignore[arg-type]
+    rec = res.record.to_dict()
+    greeting = rec["turns"][0]
+    assert greeting["speaker"] == "bot"
+    assert 0.8 < greeting["end_s"] < 0.8 + 0.1  # cut within 100 ms of speech onset
+    assert rec["barge_ins"] == 1
+    cut = int(greeting["end_s"] * RATE) + 1
+    greeting_would_end = int(GREETING_S * RATE)
+    assert np.abs(res.bot_audio[:cut]).max() > 0
+    assert np.abs(res.bot_audio[cut:greeting_would_end]).max() == 0  # nothing queued survived
+    assert rec["turns"][1]["intent"] == "pas"
+
+
+async def test_dtmf_zero_transfers_with_context() -> None:
+    services = FakeServices(ScriptedRecognizer([]))
+    audio = call_audio(12.0, [])
+    res = await replay_call(  # type: ignore[arg-type]
+        audio, services=services, plan=PLAN, call_id="t3", dtmf=[(GREETING_S + 1.0, "0")]
+    )
+    rec = res.record.to_dict()
+    assert rec["outcome"] == "transferred"
+    assert rec["transfer"]["reason"] == "caller_request"
+    assert res.transfers and res.transfers[0][0] == PLAN.transfer_targets["default"]
+    assert rec["turns"][-1]["speaker"] == "bot"  # the transfer message was played first
+
+
+async def test_silence_only_ends_as_abandoned_with_no_gap() -> None:
+    services = FakeServices(ScriptedRecognizer([]))
+    res = await replay_call(call_audio(5.0, []), services=services, plan=PLAN)  # type: ignore[arg-type]
+    rec = res.record.to_dict()
+    assert rec["outcome"] == "abandoned"
+    assert rec["response_gaps_ms"] == []
+    assert services.recognizer_.calls == 0
