@@ -1,4 +1,8 @@
-"""`voicebot replay CALL.wav`: one recorded call through the real pipeline, offline."""
+"""`voicebot replay CALL.wav | SUITE_DIR`: recorded calls through the real pipeline.
+
+A WAV file replays one call offline and prints its call record. A folder is a tester's
+suite (recordings + expectation YAML, see docs/suites.md): see `voicebot.suite.command`.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,19 @@ from voicebot.dialog.plan import Dialplan, load_dialplan
 from voicebot.errors import InputError
 from voicebot.gateway import Services, build_services
 from voicebot.replay import replay_call
+from voicebot.suite.command import add_suite_arguments, run_suite
 from voicebot.transports.wav import read_call_wav, write_wav
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("replay", help="replay a recorded call offline and print its call record")
-    p.add_argument("path", type=Path, help="a WAV recording (8 or 16 kHz; stereo = caller on the left)")
-    p.add_argument("--dialplan", default="default", help="dialplan name in --dialplans, or a YAML path")
+    p = sub.add_parser("replay", help="replay a recorded call, or a suite folder of them, and check expectations")
+    p.add_argument("path", type=Path, help="a WAV recording (8/16 kHz; stereo: caller left) or a suite folder")
+    p.add_argument("--dialplan", default=None, help="dialplan name in --dialplans, or a YAML path (default: default)")
     p.add_argument("--dialplans", type=Path, default=None, help="dialplan folder (default: ./dialplans)")
     p.add_argument("--at", default=None, help="wall-clock time the call is placed, ISO 8601")
-    p.add_argument("--json", type=Path, default=None, help="write the call record here instead of stdout")
+    p.add_argument("--json", type=Path, default=None, help="write the call record (suite: the full results) here")
     p.add_argument("--bot-audio", type=Path, default=None, help="write the call as stereo WAV: caller left, bot right")
+    add_suite_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -44,9 +50,11 @@ def parse_at(value: str | None) -> datetime | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.path.is_dir():
+        return run_suite(args)
     audio = read_call_wav(args.path)  # validate before loading any model
     services = build_services(dialplans_dir=args.dialplans)
-    plan = resolve_dialplan(services, args.dialplan)
+    plan = resolve_dialplan(services, args.dialplan or "default")
     result = asyncio.run(replay_call(audio, services=services, plan=plan, started_at=parse_at(args.at)))
     text = result.record.to_json()
     if args.json:

@@ -1,0 +1,1 @@
+"""Testers' replay suites: recorded calls with expectations, replayed offline or over SIP, with reports."""
