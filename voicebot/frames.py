@@ -168,3 +168,16 @@ class Interruption:
 class EndOfStream:
     t: float
     reason: Literal["caller_hangup", "bot_hangup", "transfer", "end_of_input", "error"] = "end_of_input"
+
+
+# ---------------------------------------------------------------- added by the dialplan issue
+@dataclass(slots=True, frozen=True)
+class Callback:
+    """The caller asked to be called back (lines closed); the gateway files the request."""
+
+    number: str
+    reason: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+DialogAction = Action | Callback

@@ -1,117 +1,368 @@
 """The dialog state machine: sans-io, `on(event, now) -> actions`, timers via `next_deadline()`.
 
-greeting → listen → answer → "Er der andet…?" → … → goodbye; `medarbejder` or DTMF 0 transfers.
+greeting → listen → answer → "Er der andet…?" → … → goodbye (→ survey). A topic in the confirm
+band is confirmed first; silence and no-match re-prompt up to the plan's limits. `medarbejder`
+or DTMF 0 always reaches the human path; when the line is closed, the plan's `when_closed`
+decides (message with the hours, callback request, or the after-hours queue).
+
+Every `Transcript` yields exactly one `TurnResult`. Wall-clock time enters only through
+`started_at` (for opening hours); `now` is the call clock.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
-from voicebot.dialog.plan import Dialplan
+from voicebot.dialog.hours import OpenState, describe_week, open_state
+from voicebot.dialog.plan import Dialplan, Message
+from voicebot.dialog.text import TOPIC_LABELS, fill, match_option, merge, render, survey_score
 from voicebot.frames import (
-    Action,
-    CallerEvent,
+    Callback,
     CallerHangup,
     CallStarted,
+    DialogAction,
     Dtmf,
     Hangup,
     Listen,
     PlaybackDone,
+    Rating,
     Say,
+    SpeechStarted,
     Timeout,
     Transcript,
     Transfer,
     TurnResult,
 )
-from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN, IntentEngine
+from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN, IntentEngine, IntentResult
+
+log = logging.getLogger(__name__)
+SPEECH_GRACE_S = 30.0  # a caller who started speaking gets this long before no-input fires
+TRANSFER_REASONS = ("low_confidence", "caller_request", "no_match_limit", "no_input_limit", "closed_hours",
+                    "intent_rule", "technical")  # fmt: skip
+
+
+class State(Enum):
+    LISTEN = "listen"  # waiting for a request
+    CONFIRM = "confirm"  # "Vil du høre om pas?" → ja/nej
+    FOLLOWUP = "followup"  # a topic's follow-up question
+    ANYTHING_ELSE = "anything_else"  # "Er der andet, jeg kan hjælpe med?"
+    CALLBACK = "callback"  # closed: "Vil du ringes op?" → ja/nej
+    SURVEY = "survey"  # after goodbye: DTMF 1-3
+    ENDED = "ended"
 
 
 class Dialog:
-    def __init__(self, plan: Dialplan, engine: IntentEngine, call_id: str = "") -> None:
+    def __init__(
+        self, plan: Dialplan, engine: IntentEngine, call_id: str = "", *, started_at: datetime | None = None
+    ) -> None:
         self.plan = plan
         self.engine = engine
         self.call_id = call_id
-        self.ended = False
+        # without a wall-clock start time the line counts as open (hours cannot be judged)
+        self.open: OpenState = open_state(plan.hours, started_at) if started_at is not None else OpenState(True)
+        self.state = State.LISTEN
         self.intents: list[str] = []
+        self.caller = self.called = ""
         self._say_seq = 0
-        self._last_say = ""
+        self._last_says: list[Say] = []
+        self._listen_after: int | None = None
         self._deadline: float | None = None
-        self._listening_after: int | None = None  # arm no-input after this say finishes
-        self._no_input = 0
-        self._no_match = 0
-        self._context: dict[str, Any] = {}
+        self._no_input = self._no_match = self._rejected = 0
+        self._pending: IntentResult | None = None
+        self._callback_reason = ""
+        self._last_topic: str | None = None
+        self._texts: list[str] = []
+        self._last_conf: float | None = None
+        self._low = plan.thresholds.confirm if plan.thresholds.confirm is not None else plan.thresholds.answer
 
     # ------------------------------------------------------------------ public API
+    @property
+    def ended(self) -> bool:
+        return self.state is State.ENDED
+
+    @property
+    def is_open(self) -> bool:
+        return self.open.open
+
     def next_deadline(self) -> float | None:
         return self._deadline
 
-    def on(self, event: CallerEvent, now: float) -> list[Action]:
+    def on(self, event: Any, now: float) -> list[DialogAction]:
         if self.ended:
             return []
         match event:
             case CallStarted():
-                return self._say(self.plan.greeting)
-            case PlaybackDone(say_id=sid) if sid == self._listening_after:
-                self._deadline = now + self.plan.reprompts.no_input_timeout_s
-                return [Listen(self.plan.reprompts.no_input_timeout_s)]
-            case Timeout() if self._deadline is not None and now >= self._deadline:
+                self.caller, self.called = event.caller, event.called
+                return self._greeting()
+            case SpeechStarted():
+                if self._deadline is not None:
+                    self._deadline = now + SPEECH_GRACE_S
+            case PlaybackDone(say_id=sid) if self._armed_by(sid, event.interrupted):
+                self._listen_after = None
+                wait = (
+                    self.plan.survey.timeout_s if self.state is State.SURVEY else self.plan.reprompts.no_input_timeout_s
+                )
+                self._deadline = now + wait
+                return [Listen(wait)]
+            case Timeout() if self._deadline is not None and now >= self._deadline - 1e-6:
                 self._deadline = None
-                self._no_input += 1
-                if self._no_input > self.plan.reprompts.max_no_input:
-                    return self._end(Hangup("no_input"), self.plan.goodbye)
-                return self._say(self.plan.no_input)
-            case Dtmf(digit="0"):
-                return self._transfer("caller_request", "default")
+                return self._on_silence()
+            case Dtmf():
+                return self._on_dtmf(event.digit)
             case Transcript():
-                return self._on_text(event, now)
+                return self._on_transcript(event)
             case CallerHangup():
-                self.ended = True
-                self._deadline = None
+                self._end()
         return []
 
-    # ------------------------------------------------------------------ internals
-    def _say(self, text: str) -> list[Action]:
-        self._say_seq += 1
-        self._last_say = text
-        self._listening_after = self._say_seq
-        self._deadline = None
-        return [Say(text, say_id=self._say_seq)]
+    def _armed_by(self, say_id: int, interrupted: bool) -> bool:
+        """The last say of a reply arms the no-input timer; so does a barge-in on any of it."""
+        last = self._listen_after
+        return last is not None and (say_id == last or (interrupted and say_id <= last))
 
-    def _end(self, final: Action, text: str | None) -> list[Action]:
-        actions: list[Action] = []
-        if text:
-            actions.extend(self._say(text))
-        self._listening_after = None
-        self._deadline = None
-        self.ended = True
-        actions.append(final)
-        return actions
+    # ------------------------------------------------------------------ speaking
+    def _values(self) -> dict[str, str]:
+        return {"hours": describe_week(self.plan.hours), "kommune": self.plan.kommune or "kommunen"}
 
-    def _transfer(self, reason: str, queue: str) -> list[Action]:
-        target = self.plan.transfer_targets.get(queue) or self.plan.transfer_targets["default"]
-        context = {"kommune": self.plan.kommune, "intents": list(self.intents), **self._context}
-        return self._end(Transfer(target, reason, context), self.plan.transfer_message)
-
-    def _on_text(self, tr: Transcript, now: float) -> list[Action]:
+    def _speak(self, *messages: Message | None, listen: bool = True, barge_in: bool = True) -> list[DialogAction]:
+        says: list[DialogAction] = []
+        batch = []
+        for m in merge([render(m, self._values()) for m in messages if m is not None]):
+            self._say_seq += 1
+            say = Say(m.text, self._say_seq, prompt=self._prompt_path(m.prompt), barge_in=barge_in)
+            says.append(say)
+            batch.append(say)
+        if listen and batch:
+            self._last_says = batch
+        self._listen_after = self._say_seq if listen and batch else None
         self._deadline = None
-        res = self.engine.classify(tr.text, kommune=self.plan.kommune, context=self._context)
-        turn = TurnResult(tr.text, tr.start_s, tr.end_s, res.intent, res.confidence, res.entities)
+        return says
+
+    def _prompt_path(self, ref: str | None) -> str | None:
+        """Prompt files are relative to the dialplan file (checked by the loader)."""
+        if ref is None or self.plan.path is None:
+            return ref
+        return str(self.plan.path.parent / ref)
+
+    def _greeting(self) -> list[DialogAction]:
+        p = self.plan
+        acts = self._speak(p.recording_consent, listen=False, barge_in=False) if p.recording_consent else []
+        note = p.hours.when_closed.greeting_note if (p.hours and not self.is_open) else None
+        menu = p.dtmf_menu.prompt if p.dtmf_menu and p.dtmf_menu.announce else None
+        return acts + self._speak(p.greeting, note, menu)
+
+    def _repeat(self) -> list[DialogAction]:
+        msgs = [Message(text=s.text, prompt=s.prompt) for s in self._last_says] or [self.plan.messages.ask_again]
+        return self._speak(*msgs)
+
+    # ------------------------------------------------------------------ endings
+    def _end(self) -> None:
+        self.state = State.ENDED
+        self._deadline = None
+        self._listen_after = None
+
+    def _goodbye(self, reason: str = "completed") -> list[DialogAction]:
+        survey = self.plan.survey
+        if survey.enabled and reason == "completed":
+            self.state = State.SURVEY
+            return self._speak(self.plan.messages.goodbye, survey.prompt)
+        acts = self._speak(self.plan.messages.goodbye, listen=False)
+        self._end()
+        return [*acts, Hangup(reason)]
+
+    def _context(self, reason: str) -> dict[str, Any]:
+        every = {
+            "kommune": self.plan.kommune, "dialplan": self.plan.name, "call_id": self.call_id,
+            "caller": self.caller, "called": self.called, "intents": list(self.intents),
+            "last_topic": self._last_topic, "transcript": list(self._texts), "confidence": self._last_conf,
+            "reason": reason, "closed": None if self.is_open else self.open.reason,
+        }  # fmt: skip
+        return {k: every[k] for k in self.plan.transfer.context}
+
+    def _transfer(self, reason: str, queue: str | None = None) -> list[DialogAction]:
+        assert reason in TRANSFER_REASONS, reason
+        queues = self.plan.transfer.queues
+        target = queues.get(queue or self.plan.transfer.human_queue) or next(iter(queues.values()))
+        acts = self._speak(self.plan.transfer.message, listen=False)
+        self._end()
+        return [*acts, Transfer(target, reason, self._context(reason))]
+
+    def _human(self, reason: str, queue: str | None = None) -> list[DialogAction]:
+        """The human path; when the line is closed, the plan's `when_closed` decides."""
+        if self.is_open or self.plan.hours is None:
+            return self._transfer(reason, queue)
+        closed = self.plan.hours.when_closed
+        if closed.action == "transfer":
+            return self._transfer("closed_hours", closed.queue)
+        if closed.action == "callback":
+            self.state, self._callback_reason = State.CALLBACK, reason
+            return self._speak(closed.message, closed.callback_question)
+        self._no_match = self._no_input = self._rejected = 0
+        if reason in ("no_match_limit", "no_input_limit"):
+            acts = self._speak(closed.message, listen=False)
+            return acts + self._goodbye("closed")
+        self.state = State.ANYTHING_ELSE
+        return self._speak(closed.message, self.plan.messages.anything_else)
+
+    # ------------------------------------------------------------------ caller input
+    def _on_silence(self) -> list[DialogAction]:
+        if self.state is State.SURVEY:
+            self._end()
+            return [Hangup("completed")]
+        if self.state is State.ANYTHING_ELSE:
+            return self._goodbye()
+        self._no_input += 1
+        if self._no_input > self.plan.reprompts.max_no_input:
+            if self.plan.reprompts.on_no_input_limit == "transfer":
+                return self._human("no_input_limit")
+            return self._goodbye("no_input")
+        if self.state is State.LISTEN:
+            return self._speak(self.plan.messages.no_input)
+        return self._repeat()  # re-ask the pending confirm / follow-up / callback question
+
+    def _on_dtmf(self, digit: str) -> list[DialogAction]:
+        if self.state is State.SURVEY:
+            if digit in "123" and len(digit) == 1:
+                acts = [Rating(int(digit)), *self._speak(self.plan.survey.thanks, listen=False)]
+                self._end()
+                return [*acts, Hangup("completed")]
+            return []
+        if digit == "0":
+            return self._human("caller_request")
+        menu = self.plan.dtmf_menu
+        target = menu.keys.get(digit) if menu else None
+        if target is None:
+            return []
+        kind, _, queue = target.partition(":")
+        if kind == "transfer":
+            return self._human("caller_request", queue)
+        if target == "human":
+            return self._human("caller_request")
+        if target == "repeat":
+            return self._repeat()
+        return self._topic(target, self._answer_for(target))
+
+    def _answer_for(self, intent: str) -> IntentResult:
+        """An answer for a topic chosen by DTMF: the engine's `answer()` if it has one, else by its label."""
+        kommune = self.plan.kommune
+        try:
+            answer = getattr(self.engine, "answer", None)
+            if callable(answer):
+                return IntentResult(intent, 1.0, answer=answer(intent, kommune=kommune))
+            res = self.engine.classify(TOPIC_LABELS.get(intent, intent), kommune=kommune, context={})
+            return IntentResult(intent, 1.0, answer=res.answer if res.intent == intent else None)
+        except Exception:  # the engine is an adapter boundary; a failure must not drop the call
+            log.exception("intent engine failed (call %s)", self.call_id)
+            return IntentResult(intent, 1.0)
+
+    def _on_transcript(self, tr: Transcript) -> list[DialogAction]:
+        if self.state is not State.SURVEY:  # the survey keeps its timer through unusable speech
+            self._deadline = None
+        text = tr.text.strip()
+        if not text:
+            turn = TurnResult(tr.text, tr.start_s, tr.end_s, UNKNOWN, 0.0)
+            if self.state is State.SURVEY:
+                return [turn]
+            return [turn, *self._on_silence()]
+        try:
+            ctx = {"last_topic": self._last_topic, "state": self.state.value}
+            res = self.engine.classify(text, kommune=self.plan.kommune, context=ctx)
+        except Exception:  # the engine is an adapter boundary; a failure must not drop the call
+            log.exception("intent engine failed (call %s)", self.call_id)
+            return [TurnResult(tr.text, tr.start_s, tr.end_s, UNKNOWN, 0.0), *self._transfer("technical")]
+        self._texts.append(text)
+        self._last_conf = res.confidence
         if res.intent != UNKNOWN:
             self.intents.append(res.intent)
-        if res.intent == "medarbejder":
-            return [turn, *self._transfer("caller_request", "default")]
-        if res.intent == "afslut" or (res.intent == "nej" and self._last_say == self.plan.anything_else):
-            return [turn, *self._end(Hangup("completed"), self.plan.goodbye)]
-        if res.intent == "gentag":
-            return [turn, *self._say(self._last_say)]
-        if res.intent in TOPIC_INTENTS and res.confidence >= self.plan.thresholds.answer:
-            self._no_match = 0
-            self._context["last_topic"] = res.intent
-            answer = self.plan.answers.get(res.intent) or res.answer or ""
-            return [turn, *self._say(f"{answer} {self.plan.anything_else}".strip())]
-        if res.intent == "ja" and self._last_say == self.plan.anything_else:
-            return [turn, *self._say("Hvad kan jeg hjælpe med?")]
-        self._no_match += 1
+        turn = TurnResult(tr.text, tr.start_s, tr.end_s, res.intent, res.confidence, dict(res.entities))
+        self._no_input = 0
+        return [turn, *self._handle(res, text)]
+
+    def _handle(self, res: IntentResult, text: str) -> list[DialogAction]:
+        th = self.plan.thresholds
+        intent, conf = res.intent, res.confidence
+        said = intent if conf >= self._low else UNKNOWN  # conversation intents need the lower bar
+        if self.state is State.SURVEY:
+            score = survey_score(text)
+            return self._on_dtmf(str(score)) if score else []
+        if said == "medarbejder":
+            return self._human("caller_request")
+        if said == "afslut":
+            return self._goodbye()
+        if said == "gentag":
+            return self._repeat()
+        if self.state is State.CALLBACK and said in ("ja", "nej"):
+            if said == "nej":
+                self.state = State.ANYTHING_ELSE
+                return self._speak(self.plan.messages.anything_else)
+            closed = self.plan.hours.when_closed  # type: ignore[union-attr]
+            reason = self._callback_reason
+            acts: list[DialogAction] = [Callback(self.caller, reason, self._context(reason))]
+            return [*acts, *self._speak(closed.callback_confirmation, listen=False), *self._goodbye("callback")]
+        if self.state is State.CONFIRM and self._pending is not None and said in ("ja", "nej"):
+            pending, self._pending = self._pending, None
+            if said == "ja":
+                return self._topic(pending.intent, pending)
+            self._rejected += 1
+            if self._rejected >= th.max_rejected_confirms:
+                return self._human("low_confidence")
+            self.state = State.LISTEN
+            return self._speak(self.plan.messages.confirm_no)
+        if self.state is State.FOLLOWUP and self._pending is not None:
+            pending = self._pending
+            if not (intent in TOPIC_INTENTS and intent != pending.intent and conf >= th.answer):
+                self._pending = None
+                option = match_option(text, self.plan.rule(pending.intent).options)
+                return self._answer(pending.intent, option or self._answer_text(pending.intent, pending))
+        if self.state is State.ANYTHING_ELSE and said in ("ja", "nej"):
+            if said == "nej":
+                return self._goodbye()
+            self.state = State.LISTEN
+            return self._speak(self.plan.messages.ask_again)
+        if intent in TOPIC_INTENTS and conf >= th.answer:
+            return self._topic(intent, res)
+        if intent in TOPIC_INTENTS and th.confirm is not None and conf >= th.confirm:
+            self.state, self._pending = State.CONFIRM, res
+            topic = self.plan.rule(intent).label or TOPIC_LABELS.get(intent, intent)
+            return self._speak(render(self.plan.messages.confirm, {"topic": topic}))
+        return self._no_match_reply()
+
+    def _no_match_reply(self) -> list[DialogAction]:
+        self._no_match, self._pending = self._no_match + 1, None
         if self._no_match > self.plan.reprompts.max_no_match:
-            return [turn, *self._transfer("no_match_limit", "default")]
-        return [turn, *self._say(self.plan.no_match)]
+            return self._human("no_match_limit")
+        self.state = State.LISTEN
+        return self._speak(self.plan.messages.no_match)
+
+    # ------------------------------------------------------------------ topics
+    def _answer_text(self, intent: str, res: IntentResult) -> str | None:
+        rule = self.plan.rule(intent)
+        if rule.text:
+            return rule.text
+        if intent == "aabningstider" and self.plan.hours is not None:
+            return fill("Vi har åbent {hours}.", self._values())
+        return res.answer
+
+    def _topic(self, intent: str, res: IntentResult) -> list[DialogAction]:
+        rule = self.plan.rule(intent)
+        self._last_topic, self._pending, self._no_match, self._rejected = intent, None, 0, 0
+        if rule.action == "transfer":
+            return self._human("intent_rule", rule.queue)
+        if rule.action == "followup":
+            self.state, self._pending = State.FOLLOWUP, res
+            return self._speak(Message(text=rule.question or ""))
+        if rule.action == "prompt":
+            label = rule.text or TOPIC_LABELS.get(intent, intent)
+            self.state = State.ANYTHING_ELSE
+            return self._speak(Message(text=label, prompt=rule.prompt), self.plan.messages.anything_else)
+        return self._answer(intent, self._answer_text(intent, res))
+
+    def _answer(self, intent: str, text: str | None) -> list[DialogAction]:
+        if not text:
+            acts = self._speak(self.plan.messages.no_answer, listen=False)
+            return [*acts, *self._human("intent_rule")]
+        self.state = State.ANYTHING_ELSE
+        return self._speak(Message(text=text), self.plan.messages.anything_else)

@@ -1,57 +1,313 @@
-"""Dialplan schema (first cut) and loader."""
+"""Dialplan schema (`schema: 1`): what an operator can tune for one service number or kommune.
+
+Pure data and shape checks only. Cross-references (intents, queues) and prompt files are
+checked in `voicebot.dialog.validate`, which also maps every error to `file:line:col`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from voicebot.errors import ConfigError
-
-
-class Thresholds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    answer: float = 0.6
-
-
-class Reprompts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    no_input_timeout_s: float = 6.0
-    max_no_input: int = 2
-    max_no_match: int = 2
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_INTERVAL = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+CONTEXT_FIELDS = ("kommune", "dialplan", "call_id", "caller", "called", "intents", "last_topic", "transcript",
+                  "confidence", "reason", "closed")  # fmt: skip
 
 
-class Dialplan(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    schema_: int = Field(1, alias="schema")
-    name: str = "default"
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Message(Strict):
+    """Something the bot says: text for TTS, or a prompt file (WAV) with its text as transcript."""
+
+    text: str = Field(min_length=1)
+    prompt: str | None = Field(None, description="WAV file (mono PCM16, 8 or 16 kHz), relative to the dialplan")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_str(cls, v: Any) -> Any:
+        return {"text": v} if isinstance(v, str) else v
+
+
+def msg(text: str) -> Message:
+    return Message(text=text)
+
+
+class Messages(Strict):
+    anything_else: Message = msg("Er der andet, jeg kan hjælpe med?")
+    ask_again: Message = msg("Hvad kan jeg hjælpe dig med?")
+    goodbye: Message = msg("Tak for opkaldet. Hav en god dag.")
+    no_match: Message = msg("Det forstod jeg desværre ikke. Prøv at sige det med andre ord.")
+    no_input: Message = msg("Jeg hørte ikke noget. Hvad kan jeg hjælpe dig med?")
+    confirm: Message = msg("Vil du høre om {topic}? Sig ja eller nej.")
+    confirm_no: Message = msg("Undskyld. Hvad kan jeg så hjælpe dig med?")
+    no_answer: Message = msg("Det kan jeg desværre ikke svare på.")
+
+
+class AsrEngine(Strict):
+    engine: str = "whisper"
+    model: str | None = Field(None, description="model folder under models/, or null for the embedded default")
+
+
+class TtsEngine(Strict):
+    engine: str = "espeak"
+    voice: str | None = "da"
+
+
+class Engines(Strict):
+    asr: AsrEngine = AsrEngine()
+    tts: TtsEngine = TtsEngine()
+
+
+class Thresholds(Strict):
+    answer: float = Field(0.6, ge=0.0, le=1.0, description="minimum confidence to answer straight away")
+    confirm: float | None = Field(0.35, ge=0.0, le=1.0, description="confirm band: confirm <= conf < answer")
+    max_rejected_confirms: int = Field(2, ge=1, description="'nej' to this many confirms → transfer low_confidence")
+
+    @model_validator(mode="after")
+    def _band(self) -> Thresholds:
+        if self.confirm is not None and self.confirm >= self.answer:
+            raise ValueError(f"confirm ({self.confirm}) must be below answer ({self.answer})")
+        return self
+
+
+class Reprompts(Strict):
+    no_input_timeout_s: float = Field(6.0, gt=0.5, le=60.0)
+    max_no_input: int = Field(2, ge=0, description="re-prompts on silence before on_no_input_limit")
+    max_no_match: int = Field(2, ge=0, description="re-prompts on no match before transfer (no_match_limit)")
+    on_no_input_limit: Literal["hangup", "transfer"] = "hangup"
+
+
+class IntentRule(Strict):
+    """What to do with one topic intent. Shorthand: answer | followup | transfer:<queue> | prompt:<file>."""
+
+    action: Literal["answer", "followup", "transfer", "prompt"] = "answer"
+    text: str | None = Field(None, description="answer text (overrides the knowledge base) or prompt transcript")
+    source: str | None = Field(None, description="where the answer's facts come from (URL)")
+    label: str | None = Field(None, description="the topic's spoken name, used in the confirm question")
+    queue: str | None = None
+    prompt: str | None = None
+    question: str | None = Field(None, description="followup: the question to ask")
+    options: dict[str, str] = Field({}, description="followup: caller's word → answer text")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        if not isinstance(v, str):
+            return v
+        kind, _, arg = v.partition(":")
+        if kind == "transfer":
+            return {"action": "transfer", "queue": arg or None}
+        if kind == "prompt":
+            return {"action": "prompt", "prompt": arg or None}
+        return {"action": kind}
+
+    @model_validator(mode="after")
+    def _complete(self) -> IntentRule:
+        need = {"transfer": ("queue",), "prompt": ("prompt",), "followup": ("question", "options")}
+        for name in need.get(self.action, ()):
+            if not getattr(self, name):
+                raise ValueError(f"action {self.action!r} needs '{name}'")
+        return self
+
+
+class Transfer(Strict):
+    message: Message = msg("Jeg stiller dig om til en medarbejder. Et øjeblik.")
+    human_queue: str = Field("default", description="queue for 'medarbejder', DTMF 0 and the re-prompt limits")
+    queues: dict[str, str] = {"default": "sip:agent@127.0.0.1:5070"}
+    context: list[Literal[CONTEXT_FIELDS]] = ["kommune", "intents", "last_topic", "reason"]  # type: ignore[valid-type]
+
+    @field_validator("queues")
+    @classmethod
+    def _uris(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, uri in v.items():
+            if not uri.startswith(("sip:", "sips:", "tel:")):
+                raise ValueError(f"queue {name!r}: {uri!r} is not a sip:, sips: or tel: URI")
+        return v
+
+
+def _closing_item(item: Any) -> Any:
+    """ISO dates and ranges ("2026-12-28..2026-12-30") written as strings become ClosingDate."""
+    if not isinstance(item, str) or not item[:1].isdigit():
+        return item
+    first, _, last = item.partition("..")
+    try:
+        return {
+            "date": dt.date.fromisoformat(first.strip()),
+            "to": dt.date.fromisoformat(last.strip()) if last else None,
+        }
+    except ValueError:
+        raise ValueError(f"{item!r} is not a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)") from None
+
+
+def _intervals(spec: Any) -> Any:
+    if spec is None or spec is False or spec == "closed":
+        return []
+    items = [spec] if isinstance(spec, str) else spec
+    if not isinstance(items, list):
+        raise ValueError('expected "HH:MM-HH:MM", a list of those, or closed')
+    for item in items:
+        m = _INTERVAL.match(str(item).replace(" ", ""))
+        if not m:
+            raise ValueError(f'{item!r} is not an interval like "08:00-15:00" (or closed)')
+        if (int(m[1]), int(m[2])) >= (int(m[3]), int(m[4])):
+            raise ValueError(f"{item!r}: the interval ends before it starts")
+    return [str(i).replace(" ", "") for i in items]
+
+
+DayHours = Annotated[str | list[str] | bool | None, BeforeValidator(_intervals)]
+
+
+def _e164(n: Any) -> Any:
+    if not isinstance(n, str):
+        raise ValueError(f"write the number in quotes with its + (YAML read {n!r} as a number), e.g. '+{n}'")
+    if not _E164.match(n):
+        raise ValueError(f"{n!r} is not an E.164 number, e.g. '+4587803333'")
+    return n
+
+
+class ClosingDate(Strict):
+    date: dt.date
+    to: dt.date | None = None
+    name: str = "lukkedag"
+
+
+class WhenClosed(Strict):
+    action: Literal["message", "callback", "transfer"] = "message"
+    message: Message = msg("Borgerservice har lukket nu. Vi har åbent {hours}.")
+    queue: str | None = Field(None, description="after-hours queue, for action: transfer")
+    greeting_note: Message | None = msg("Vi har lukket lige nu, men jeg kan måske hjælpe dig.")
+    callback_question: Message = msg("Vil du ringes op, når vi åbner igen? Sig ja eller nej.")
+    callback_confirmation: Message = msg("Tak. Vi ringer dig op, når vi har åbent igen.")
+
+    @model_validator(mode="after")
+    def _queue(self) -> WhenClosed:
+        if self.action == "transfer" and not self.queue:
+            raise ValueError("action 'transfer' needs 'queue' (the after-hours queue)")
+        return self
+
+
+class Hours(Strict):
+    timezone: str = "Europe/Copenhagen"
+    weekly: dict[Literal[WEEKDAYS], DayHours] = Field(  # type: ignore[valid-type]
+        description='per weekday: "08:00-15:00", a list of such intervals, or closed'
+    )
+    public_holidays: bool = Field(True, description="closed on Danish public holidays (holidays package, DK)")
+    closing_days: list[str | dt.date | ClosingDate] = Field(
+        [], description="grundlovsdag, juleaften, nytaarsaftensdag, … or a date, or {date, to, name}"
+    )
+    when_closed: WhenClosed = WhenClosed()
+
+    @field_validator("closing_days", mode="before")
+    @classmethod
+    def _dates(cls, v: Any) -> Any:
+        return [_closing_item(i) for i in v] if isinstance(v, list) else v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    def intervals(self, weekday: int) -> list[tuple[int, int]]:
+        """Open intervals of a weekday (0 = Monday) as (start, end) minutes after midnight."""
+        spec = self.weekly.get(WEEKDAYS[weekday])
+        out = []
+        for item in spec if isinstance(spec, list) else []:
+            m = _INTERVAL.match(item)
+            assert m is not None  # checked by _intervals
+            out.append((int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])))
+        return out
+
+
+class DtmfMenu(Strict):
+    prompt: Message = msg("Tryk 0 for at tale med en medarbejder.")
+    announce: bool = Field(True, description="say the prompt right after the greeting")
+    keys: dict[str, str] = Field({}, description="digit → intent | transfer:<queue> | repeat | human")
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _digits(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            v = {str(k): val for k, val in v.items()}
+            for k in v:
+                if k not in "123456789*#" or len(k) != 1:
+                    raise ValueError(f"key {k!r}: use one of 1-9, * or # (0 always reaches a human)")
+        return v
+
+
+class Survey(Strict):
+    enabled: bool = False
+    prompt: Message = msg(
+        "Vil du bedømme samtalen? Tryk 3 hvis du er tilfreds, 2 hvis du er delvist tilfreds, og 1 hvis du er utilfreds."
+    )
+    thanks: Message = msg("Tak for din bedømmelse. Farvel.")
+    timeout_s: float = Field(8.0, gt=0.5, le=60.0)
+
+
+class Dialplan(Strict):
+    schema_: Literal[1] = Field(1, alias="schema")
+    name: str = Field("default", description="the file stem; set by the loader")
     kommune: str | None = None
-    numbers: list[str] = []
-    language: str = "da"
-    greeting: str = "Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med?"
-    anything_else: str = "Er der andet, jeg kan hjælpe med?"
-    goodbye: str = "Tak for opkaldet. Hav en god dag."
-    no_match: str = "Det forstod jeg desværre ikke. Prøv at sige det med andre ord."
-    no_input: str = "Jeg hørte ikke noget. Hvad kan jeg hjælpe dig med?"
-    transfer_message: str = "Jeg stiller dig om til en medarbejder."
+    numbers: list[Annotated[str, BeforeValidator(_e164)]] = Field(
+        [], description="called numbers served, E.164 in quotes: '+4587803333'"
+    )
+    language: Literal["da"] = "da"
+    greeting: Message = msg("Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med?")
+    recording_consent: Message | None = None
+    messages: Messages = Messages()
+    engines: Engines = Engines()
+    vocabulary: list[str] = Field([], description="words to bias speech recognition towards")
+    hours: Hours | None = Field(None, description="opening hours of the human queues; none = always open")
+    intents: dict[str, IntentRule] = {}
     thresholds: Thresholds = Thresholds()
     reprompts: Reprompts = Reprompts()
-    transfer_targets: dict[str, str] = {"default": "sip:agent@127.0.0.1:5070"}
-    answers: dict[str, str] = {}
+    transfer: Transfer = Transfer()
+    dtmf_menu: DtmfMenu | None = None
+    survey: Survey = Survey()
+    source: list[str] = Field([], description="where the facts in this file come from")
+    _path: Path | None = PrivateAttr(None)  # the file it was loaded from; set by the loader
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def with_path(self, path: Path) -> Dialplan:
+        self._path = path
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_answers(cls, v: Any) -> Any:
+        if isinstance(v, dict) and "answers" in v:  # first-cut API: answers={intent: text}
+            v = dict(v)
+            rules = dict(v.get("intents") or {})
+            for intent, text in (v.pop("answers") or {}).items():
+                rules.setdefault(intent, {"action": "answer", "text": text})
+            v["intents"] = rules
+        return v
+
+    @property
+    def transfer_targets(self) -> dict[str, str]:
+        return self.transfer.queues
+
+    def rule(self, intent: str) -> IntentRule:
+        return self.intents.get(intent) or IntentRule()
 
 
 def load_dialplan(path: Path) -> Dialplan:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read dialplan: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    data.setdefault("name", path.stem)
-    try:
-        return Dialplan.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {loc}: {first['msg']}") from exc
+    """Load and fully check one dialplan file; `ConfigError` with `file:line:col: …` if invalid."""
+    from voicebot.dialog.validate import load_dialplan as _load
+
+    return _load(path)
