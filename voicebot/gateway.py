@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.asr.base import Recognizer
+from voicebot.asr.vocabulary import build_prompt
 from voicebot.asr.factory import create_recognizer
 from voicebot.calls.record import CallRecord
 from voicebot.calls.store import CallStore
@@ -85,5 +86,5 @@ def create_session(
         clock=clock,
         sink=sink,
         control=control,
-        config=SessionConfig(in_rate=in_rate),
+        config=SessionConfig(in_rate=in_rate, asr_prompt=build_prompt(plan.kommune, [])),
     )
