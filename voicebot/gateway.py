@@ -38,14 +38,14 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def recognizer(self, plan: Dialplan | None = None) -> Recognizer:
-        key = ("whisper", None)
+        key = (plan.engines.asr.engine, plan.engines.asr.model) if plan else ("whisper", None)
         with self._lock:
             if key not in self._recognizers:
                 self._recognizers[key] = create_recognizer(self.settings, *key)
             return self._recognizers[key]
 
     def synthesizer(self, plan: Dialplan | None = None) -> Synthesizer:
-        key = ("espeak", None)
+        key = (plan.engines.tts.engine, plan.engines.tts.voice) if plan else ("espeak", None)
         with self._lock:
             if key not in self._synths:
                 self._synths[key] = create_synthesizer(self.settings, *key)
@@ -80,7 +80,7 @@ def create_session(
     record = CallRecord(call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"))
     return CallSession(
         record=record,
-        dialog=Dialog(plan, services.intent_engine, call_id),
+        dialog=Dialog(plan, services.intent_engine, call_id, started_at=started_at),
         recognizer=services.recognizer(plan),
         synthesizer=services.synthesizer(plan),
         clock=clock,
