@@ -51,6 +51,25 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
+def consecutive_free_ports(n: int) -> int:
+    """The first of `n` consecutive ports that are free now (serve --workers N uses such a run)."""
+    for _ in range(50):
+        first = free_port()
+        socks = []
+        try:
+            for i in range(n):
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(u)
+                u.bind(("127.0.0.1", first + i))
+            return first
+        except OSError:
+            continue
+        finally:
+            for u in socks:
+                u.close()
+    raise RuntimeError("no run of free ports")
+
+
 def dialplan_yaml(agent_port: int) -> str:
     return f"""schema: 1
 kommune: Testkommune

@@ -38,6 +38,8 @@ class SipConfig:
     user_agent: str = "voicebot"
     clock_rate: int = 8000
     log_level: int = 1
+    jitter_ms: int = 40  # jitter-buffer prefetch; raise it for lossy WAN links
+    rtp_port: int = 0  # first RTP port; 0 = derived from the SIP port
     answer_delay_s: float = 0.0  # ring this long before answering (lets a CANCEL arrive)
 
 
@@ -131,6 +133,10 @@ class SipEndpoint:
         epc.medConfig.sndClockRate = cfg.clock_rate
         epc.medConfig.noVad = True
         epc.medConfig.ecTailLen = 0
+        # A small jitter buffer: every 20 ms it holds is 20 ms more before barge-in can cut.
+        epc.medConfig.jbInit = cfg.jitter_ms
+        epc.medConfig.jbMinPre = cfg.jitter_ms
+        epc.medConfig.jbMaxPre = max(cfg.jitter_ms * 4, 80)
         epc.logConfig.level = cfg.log_level
         epc.logConfig.consoleLevel = cfg.log_level
         ep.libInit(epc)
@@ -149,6 +155,8 @@ class SipEndpoint:
         acfg = pj.AccountConfig()
         acfg.idUri = f"sip:voicebot@{cfg.host}:{cfg.port}"
         acfg.mediaConfig.transportConfig.boundAddress = cfg.host
+        acfg.mediaConfig.transportConfig.port = cfg.rtp_port or rtp_base(cfg.port)
+        acfg.mediaConfig.transportConfig.portRange = 1000
         self.acc = BotAccount(self)
         self.acc.create(acfg, True)
 
@@ -305,6 +313,11 @@ class SipEndpoint:
             return False
         agent.hangup(_op(487))
         return True
+
+
+def rtp_base(sip_port: int) -> int:
+    """An even RTP base port derived from the SIP port, so workers on consecutive ports don't collide."""
+    return 16384 + (sip_port * 16) % 32768
 
 
 def _op(code: int) -> pj.CallOpParam:

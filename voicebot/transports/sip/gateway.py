@@ -188,7 +188,7 @@ class SipGateway:
             return
         rec = call.session.record.to_dict()
         rec["sip"] = {
-            "codec": call.codec, "end_code": call.end_code, "rx_frames": call.rx_frames,
+            "worker_port": self.cfg.port, "codec": call.codec, "end_code": call.end_code, "rx_frames": call.rx_frames,
             "rx_dropped": call.rx_dropped, "dtmf": call.dtmf, "flushes": call.sink.flushes,
             "bridged": call.bridged, **call.sip_stats,
         }  # fmt: skip
