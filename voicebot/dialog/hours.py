@@ -87,9 +87,10 @@ def open_state(hours: Hours | None, at: dt.datetime) -> OpenState:
     if day_name:
         return OpenState(False, day_name, local)
     minute = local.hour * 60 + local.minute
-    if any(start <= minute < end for start, end in hours.intervals(local.weekday())):
+    intervals = hours.intervals(local.weekday())
+    if any(start <= minute < end for start, end in intervals):
         return OpenState(True, None, local)
-    return OpenState(False, "uden for åbningstid", local)
+    return OpenState(False, "uden for åbningstid" if intervals else f"lukket om {DAY_NAMES[local.weekday()]}en", local)
 
 
 def _clock(minutes: int) -> str:

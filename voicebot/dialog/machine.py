@@ -251,7 +251,8 @@ class Dialog:
         try:
             answer = getattr(self.engine, "answer", None)
             if callable(answer):
-                return IntentResult(intent, 1.0, answer=answer(intent, kommune=kommune))
+                found = answer(intent, kommune=kommune)  # a str, or an object with .text
+                return IntentResult(intent, 1.0, answer=getattr(found, "text", found))
             res = self.engine.classify(TOPIC_LABELS.get(intent, intent), kommune=kommune, context={})
             return IntentResult(intent, 1.0, answer=res.answer if res.intent == intent else None)
         except Exception:  # the engine is an adapter boundary; a failure must not drop the call

@@ -311,3 +311,12 @@ def load_dialplan(path: Path) -> Dialplan:
     from voicebot.dialog.validate import load_dialplan as _load
 
     return _load(path)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a dialplan file, for operators' editors (yaml-language-server)."""
+    schema = Dialplan.model_json_schema(by_alias=True)
+    schema["title"] = "Voicebot dialplan (schema 1)"
+    schema["properties"].pop("name", None)  # the name is the file stem
+    schema["required"] = ["schema"]
+    return schema
