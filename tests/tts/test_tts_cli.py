@@ -67,12 +67,12 @@ def test_prompts_build_from_a_dialplan_folder(tmp_path: Path, capsys: pytest.Cap
     (kb / "k.yaml").write_text("answers:\n  pas:\n    text: Et pas koster 891 kr.\n", encoding="utf-8")
     args = ["prompts", "build", "--dialplans", str(dp), "--knowledge", str(kb), "--out", str(out)]
     assert main(args) == 0
-    assert "4 rendered, 0 up to date" in capsys.readouterr().err
+    assert "5 rendered, 0 up to date" in capsys.readouterr().err
     assert main(args) == 0
-    assert "0 rendered, 4 up to date" in capsys.readouterr().err
+    assert "0 rendered, 5 up to date" in capsys.readouterr().err
     files = sorted(p.name for p in (out / "espeak-da").glob("*.wav"))
     masters = [f for f in files if f.count(".") == 1]
-    assert len(masters) == 4
+    assert len(masters) == 5  # Et pas koster | 891 kr. | Goddag. | Farvel. | Hav en god dag.
     assert {f"{m[:-4]}.8000.wav" for m in masters} <= set(files)
 
 

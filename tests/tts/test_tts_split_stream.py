@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from voicebot.tts.base import FIRST_CHUNK_CHARS, MAX_CHUNK_CHARS, frames, split_sentences, stream_speech
+from voicebot.tts.chunking import safe_cut, sentences
 
 
 @pytest.mark.parametrize(
-    ("text", "sentences"),
+    ("text", "expected"),
     [
         ("Hej. Hvordan går det?", ["Hej.", "Hvordan går det?"]),
         ("Vi har åbent kl. 9.30 i dag. Velkommen!", ["Vi har åbent kl. 9.30 i dag.", "Velkommen!"]),
@@ -21,8 +22,43 @@ from voicebot.tts.base import FIRST_CHUNK_CHARS, MAX_CHUNK_CHARS, frames, split_
         ("", []),
     ],
 )
-def test_split_sentences(text: str, sentences: list[str]) -> None:
-    assert split_sentences(text) == sentences
+def test_sentences(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "chunks"),
+    [
+        ("Hej. Hvordan går det?", ["Hej.", "Hvordan går det?"]),
+        ("Goddag, du har ringet til Aarhus Kommune.", ["Goddag,", "du har ringet til Aarhus Kommune."]),
+        ("Jeg stiller dig om til en medarbejder.", ["Jeg stiller dig om", "til en medarbejder."]),
+        ("Et pas til en voksen koster 891 kr.", ["Et pas til en voksen koster", "891 kr."]),
+        ("Vi holder lukket den 24/12 og 31/12.", ["Vi holder lukket", "den 24/12 og 31/12."]),
+        ("Ring tlf. 70 20 12 12 i dag.", ["Ring tlf.", "70 20 12 12 i dag."]),  # never inside the number
+        ("Vi har åbent kl. 9.30 i dag.", ["Vi har åbent kl. 9.30 i dag."]),
+        # cutting before "10-15" would lose its opening-hours reading: the cut moves
+        (
+            "Borgerservice har åbent mandag-fredag 10-15, torsdag dog til kl. 17.30.",
+            ["Borgerservice har åbent mandag-fredag 10-15,", "torsdag dog til kl. 17.30."],
+        ),
+    ],
+)
+def test_first_chunk_is_a_short_phrase_cut_where_the_read_out_survives(text: str, chunks: list[str]) -> None:
+    assert split_sentences(text) == chunks
+
+
+@pytest.mark.parametrize(
+    ("head", "rest", "safe"),
+    [
+        ("Vi har åbent mandag-fredag", "10-15.", False),
+        ("Vi holder lukket den", "24/12.", False),
+        ("Det koster kr.", "50.", False),
+        ("Det koster", "891 kr.", True),
+        ("Goddag,", "du har ringet.", True),
+    ],
+)
+def test_safe_cut(head: str, rest: str, safe: bool) -> None:
+    assert safe_cut(head, rest) is safe
 
 
 def test_a_long_first_sentence_is_cut_at_a_clause_for_early_audio() -> None:
