@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--http-host", default="127.0.0.1")
     p.add_argument("--sip-port", type=int, default=5060, help="SIP port (UDP and TCP); 0 = no SIP listener")
     p.add_argument("--sip-host", default="127.0.0.1", help="address to bind SIP and RTP to")
-    p.add_argument("--max-calls", type=int, default=4, help="concurrent calls per process (486 beyond; wheel max 4)")
+    p.add_argument("--max-calls", type=int, default=4, help="calls per process, 486 beyond (PyPI wheel: max 4)")
     p.add_argument("--workers", type=int, default=0, help="run N SIP worker processes on ports sip-port..+N-1")
     p.add_argument("--dialplans", type=Path, default=None, help="dialplan folder (default: ./dialplans)")
     p.add_argument("--call-log", type=Path, default=None, help="append each finished call as a JSON line")
@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers must be >= 0 and ports 0..65535")
     if args.workers and args.sip_port + args.workers - 1 > 65535:
         raise InputError(f"--workers {args.workers} from port {args.sip_port} runs past 65535")
-    if not 1 <= args.max_calls <= 4:
-        raise InputError("--max-calls must be 1..4 with the pjsua2 wheel (build pjproject for more)")
+    if args.max_calls < 1:
+        raise InputError("--max-calls must be at least 1 (the PyPI pjsua2 wheel allows at most 4)")
     asyncio.run(_serve(args))
     return 0
 

@@ -127,7 +127,7 @@ class SipEndpoint:
         epc = pj.EpConfig()
         epc.uaConfig.threadCnt = 0
         epc.uaConfig.mainThreadOnly = True
-        epc.uaConfig.maxCalls = SLOTS_PER_PROCESS
+        epc.uaConfig.maxCalls = max(cfg.max_calls, SLOTS_PER_PROCESS)  # > 4 needs a pjproject source build
         epc.uaConfig.userAgent = cfg.user_agent
         epc.medConfig.clockRate = cfg.clock_rate
         epc.medConfig.sndClockRate = cfg.clock_rate
