@@ -10,7 +10,9 @@ Tuning (see bench/asr.py for the figures):
   hallucinated repeats);
 - a short audio context: the encoder gets the turn plus a little silence, in 1 s buckets, not a
   fixed 30 s window. CTranslate2 accepts that, and it cuts the encoder cost about 5x for a
-  2–4 s turn, which is most of the end-of-speech latency;
+  2–4 s turn, which is most of the end-of-speech latency. Measured on the 48 synthetic
+  sentences (8 kHz G.711), min context 5 s / 10 s / 30 s: WER 87.5% / 83.5% / 87.9%, median
+  decode 0.34 / 0.38 / 2.1 s on 2 busy cores: the short window costs no accuracy we can see;
 - the dialplan's vocabulary as `initial_prompt` (see voicebot/asr/vocabulary.py).
 
 Thread safety: one decode at a time per model (a lock); a speculative decode can be cancelled
