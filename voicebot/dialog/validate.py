@@ -76,7 +76,7 @@ def _pydantic_issues(file: str, root: yaml.Node, exc: ValidationError) -> list[I
     by_pos: dict[tuple[int, int], tuple[int, Issue]] = {}
     for err in exc.errors():
         loc, kind = err["loc"], err["type"]
-        at_key = kind == "extra_forbidden"
+        at_key = kind == "extra_forbidden" or "[key]" in loc
         line, col, path = locate(root, loc, at_key=at_key)
         text = err["msg"].removeprefix("Value error, ")
         if kind == "extra_forbidden":
@@ -104,9 +104,11 @@ def check_text(text: str, file: str, *, name: str, base_dir: Path | None = None)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        at_eof = "end of stream" in (exc.problem or "")  # e.g. an unclosed quote: point at where it opened
+        mark = (exc.context_mark if at_eof else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return None, [Issue(file, line, col, f"invalid YAML: {exc.problem or exc.context}")]
+        what = f"{exc.context}: {exc.problem}" if exc.context and exc.problem else exc.problem or exc.context
+        return None, [Issue(file, line, col, f"invalid YAML: {what}")]
     except yaml.YAMLError as exc:
         return None, [Issue(file, 1, 1, f"invalid YAML: {exc}")]
     if not isinstance(data, dict):
