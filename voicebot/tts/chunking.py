@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from voicebot.tts.lexicon_da import NO_SPLIT_AFTER
+from voicebot.tts.lexicon_da import NO_SPLIT_AFTER, WEEKDAY_ABBR
 from voicebot.tts.normalize_da import normalize
 
 FIRST_CHUNK_CHARS = 28  # spoken characters: under 2 s of speech
@@ -30,10 +30,11 @@ _LAST_WORD = re.compile(r"(\S+)\.$")
 _NOT_WORDS = re.compile(r"[\s,.;:!?–—-]+")
 
 
-def _is_number(prev: str, word: str, nxt: str) -> bool:  # a pause before a number or date is natural emphasis
+def _is_number(prev: str, word: str, nxt: str) -> bool:  # a pause before a number, date or day is natural
     if prev[:1].isdigit():
         return False  # never inside "70 20 12 12"
-    return word[:1].isdigit() or (word.lower() == "den" and nxt[:1].isdigit())
+    w = word.lower()
+    return w[:1].isdigit() or (w == "den" and nxt[:1].isdigit()) or re.split(r"[-–.]", w)[0] in WEEKDAY_ABBR
 
 
 _BREAK_TIERS: tuple[tuple[Callable[[str, str, str], bool], int], ...] = (
