@@ -147,3 +147,15 @@ def test_nothing_speakable_gives_empty_audio(text: str) -> None:
 def test_too_long_text_is_a_clear_input_error() -> None:
     with pytest.raises(InputError, match="characters"):
         NormalizingSynthesizer(FakeEngine()).synthesize("a" * 20_001, 8000)
+
+
+async def test_ready_synthesizer_streams_phrase_by_phrase() -> None:
+    engine = FakeEngine()
+    synth = NormalizingSynthesizer(CachingSynthesizer(engine, AudioLRU()))
+    chunks = [c async for c in synth.stream("Goddag, du har ringet til kommunen. Det koster 891 kr.", 8000)]
+    assert [t for t, _ in engine.calls] == [
+        "Goddag,",
+        "du har ringet til kommunen.",
+        "Det koster otte hundrede og enoghalvfems kroner",
+    ]
+    assert len(chunks) == 3

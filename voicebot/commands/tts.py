@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +18,7 @@ from voicebot.tts.factory import ENGINES
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "intent" / "data" / "kommuner"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     say = sub.add_parser("say", help="speak Danish text into a WAV file")
     say.add_argument("text", help='the text; "-" reads it from stdin')
     say.add_argument("--out", type=Path, default=Path("say.wav"), help="WAV file to write (default: say.wav)")
@@ -99,7 +101,7 @@ def _build(args: argparse.Namespace) -> int:
     store = PromptStore(args.out or settings.prompts_dir)
     synth = create_synthesizer(settings, args.engine, args.voice, use_prompts=False)
 
-    def bar(items):  # type: ignore[no-untyped-def]
+    def bar(items: Iterable[Any]) -> Iterable[Any]:
         return tqdm(list(items), desc="prompts", unit="sentence", file=sys.stderr, disable=None)
 
     report = build_prompts(synth, sources, store, force=args.force, progress=bar)

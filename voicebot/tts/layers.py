@@ -7,12 +7,12 @@ so the cache is keyed by the normalised text: "891 kr." and "891 kroner" share o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 
 from voicebot.errors import InputError
-from voicebot.tts.base import MAX_TEXT_CHARS, Synthesizer
+from voicebot.tts.base import MAX_TEXT_CHARS, Synthesizer, stream_speech
 from voicebot.tts.cache import AudioLRU, PromptStore
 from voicebot.tts.normalize_da import normalize
 
@@ -37,6 +37,10 @@ class NormalizingSynthesizer:
         if len(text) > MAX_TEXT_CHARS:
             raise InputError(f"text is {len(text)} characters; the most one utterance may hold is {MAX_TEXT_CHARS}")
         return self._normalize(text)
+
+    def stream(self, text: str, sample_rate: int) -> AsyncIterator[np.ndarray]:
+        """PCM chunks phrase by phrase as they are rendered; close the iterator to stop (barge-in)."""
+        return stream_speech(self, text, sample_rate)
 
     def synthesize(self, text: str, sample_rate: int) -> np.ndarray:
         spoken = self.spoken(text)
