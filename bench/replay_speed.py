@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import espeak_pcm  # noqa: E402
+from speechkit import espeak_pcm  # noqa: E402
 
 from voicebot.gateway import build_services  # noqa: E402
 from voicebot.replay import replay_call  # noqa: E402

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import espeak_pcm
+from speechkit import espeak_pcm
 from voicebot.transports.wav import write_wav
 
 pytestmark = pytest.mark.slow

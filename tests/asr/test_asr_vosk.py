@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import espeak_pcm
+from speechkit import espeak_pcm
 
 from voicebot.asr.base import StreamingEngine
 from voicebot.asr.factory import create_recognizer

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import espeak_pcm
+from speechkit import espeak_pcm
 
 from voicebot.asr.factory import create_recognizer
 from voicebot.asr.vocabulary import build_prompt

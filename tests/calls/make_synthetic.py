@@ -21,7 +21,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/conftest.py: espeak_pcm
 
-from conftest import espeak_pcm  # noqa: E402
+from speechkit import espeak_pcm  # noqa: E402
 
 from voicebot.dialog.text import render  # noqa: E402
 from voicebot.gateway import build_services  # noqa: E402
