@@ -277,6 +277,14 @@ _SYMBOLS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+_LEFTOVER_DIGITS = re.compile(r"\d+")
+
+
+def _leftover(m: Match) -> str:
+    s = m.group(0)
+    return " " + (nd.digits(s) if len(s) > 4 or (s.startswith("0") and len(s) > 1) else nd.cardinal(int(s))) + " "
+
+
 class _AmountMatch:
     """Presents the prefix (kr. 50) and suffix (50 kr.) amount forms under one set of group names."""
 
@@ -301,6 +309,7 @@ def normalize(text: str) -> str:
         text = pattern.sub(fn, text)
     for pattern, repl in _SYMBOLS:
         text = pattern.sub(repl, text)
+    text = _LEFTOVER_DIGITS.sub(_leftover, text)  # digits glued to letters: "Dokk1", "uge42"
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     text = re.sub(r"([,;:])(?=\S)", r"\1 ", text)
     return re.sub(r"\s+", " ", text).strip(" ,;:")
