@@ -14,6 +14,11 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser() if value else default
 
 
+def _optional_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     models_dir: Path = field(default_factory=lambda: _env_path("VOICEBOT_MODELS", REPO_ROOT / "models"))
@@ -29,6 +34,8 @@ class Settings:
     )
     asr_threads: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_ASR_THREADS", "2")))
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
+    # record mode: calls to dialplans with recording consent are saved here as regression cases
+    record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
 
 
 def load_settings() -> Settings:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.asr.base import Recognizer
-from voicebot.asr.vocabulary import build_prompt
 from voicebot.asr.factory import create_recognizer
+from voicebot.asr.vocabulary import build_prompt
 from voicebot.calls.record import CallRecord
 from voicebot.calls.store import CallStore
 from voicebot.config import Settings, load_settings
@@ -86,5 +86,28 @@ def create_session(
         clock=clock,
         sink=sink,
         control=control,
-        config=SessionConfig(in_rate=in_rate, asr_prompt=build_prompt(plan.kommune, [])),
+        config=SessionConfig(
+            in_rate=in_rate,
+            asr_prompt=build_prompt(plan.kommune, []),
+            keep_caller_audio=records_calls(services, plan),
+        ),
     )
+
+
+def records_calls(services: Services, plan: Dialplan) -> bool:
+    """Record mode: only where the dialplan asks callers for consent and a folder is configured."""
+    return plan.recording_consent is not None and services.settings.record_dir is not None
+
+
+def save_recorded_call(services: Services, plan: Dialplan, session: CallSession) -> Path | None:
+    """After a call: save it as a suite-ready regression case (audio, record, expectation)."""
+    folder = services.settings.record_dir
+    if folder is None or not records_calls(services, plan):
+        return None
+    from voicebot.suite.record import save_case
+
+    folder = folder / plan.name
+    wav, _spec = save_case(
+        folder, session.caller_audio(), session.config.in_rate, session.record, dtmf=session.dtmf_log
+    )
+    return wav

@@ -85,6 +85,7 @@ class SessionConfig:
     in_rate: int
     endpoint: EndpointConfig = EndpointConfig()
     asr_prompt: str | None = None
+    keep_caller_audio: bool = False  # record mode: keep what the caller said, for a regression case
 
 
 class CallSession:
@@ -122,6 +123,8 @@ class CallSession:
         self._current_say: tuple[Say, float] | None = None  # (say, start) while its audio is queued
         self._gap_from: float | None = None
         self._pending_says = 0  # queued or being synthesised
+        self._caller_audio: list[np.ndarray] = []
+        self.dtmf_log: list[tuple[float, str]] = []
         self.end_reason = ""
 
     # ------------------------------------------------------------------ lifecycle
@@ -143,6 +146,10 @@ class CallSession:
             self.record.outcome = "error"
         return self.record
 
+    def caller_audio(self) -> np.ndarray:
+        """What the caller said, at `config.in_rate` (empty unless `keep_caller_audio`)."""
+        return np.concatenate(self._caller_audio) if self._caller_audio else np.zeros(0, np.int16)
+
     @property
     def finished(self) -> bool:
         return self._done.is_set()
@@ -161,9 +168,12 @@ class CallSession:
         while True:
             item = await self.inbox.get()
             if isinstance(item, AudioFrame):
+                if self.config.keep_caller_audio:
+                    self._caller_audio.append(item.pcm.copy())
                 for ev in self._frontend.push(item):
                     await self._on_front_event(ev)
             elif isinstance(item, Dtmf):
+                self.dtmf_log.append((item.t, item.digit))
                 self._barge_in(item.t)
                 await self._events.put(item)
             else:  # CallerHangup
