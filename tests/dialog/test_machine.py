@@ -331,3 +331,8 @@ def test_prompt_paths_resolve_next_to_the_dialplan_file(tmp_path: Any) -> None:
     plan = plan_with(greeting={"text": "Goddag.", "prompt": "prompts/goddag.wav"}).with_path(tmp_path / "x.yaml")
     (say,) = Dialog(plan, FakeEngine(), started_at=OPEN).on(CallStarted(0.0, "c"), 0.0)
     assert say.prompt == str(tmp_path / "prompts" / "goddag.wav") and say.text == "Goddag."
+
+
+def test_a_naive_start_time_is_read_in_the_plans_zone() -> None:
+    d = Dialog(plan_with(hours=HOURS), FakeEngine(), started_at=datetime(2026, 5, 14, 10, 0))
+    assert not d.is_open and d.open.reason == "Kristi himmelfartsdag"

@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from voicebot.dialog.hours import OpenState, describe_week, open_state
 from voicebot.dialog.plan import Dialplan, Message
@@ -61,7 +62,10 @@ class Dialog:
         self.plan = plan
         self.engine = engine
         self.call_id = call_id
-        # without a wall-clock start time the line counts as open (hours cannot be judged)
+        # without a wall-clock start time the line counts as open (hours cannot be judged);
+        # a naive start time is read in the plan's zone, as `voicebot dialplan hours` does
+        if started_at is not None and started_at.tzinfo is None and plan.hours is not None:
+            started_at = started_at.replace(tzinfo=ZoneInfo(plan.hours.timezone))
         self.open: OpenState = open_state(plan.hours, started_at) if started_at is not None else OpenState(True)
         self.state = State.LISTEN
         self.intents: list[str] = []
