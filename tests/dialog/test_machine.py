@@ -336,3 +336,13 @@ def test_prompt_paths_resolve_next_to_the_dialplan_file(tmp_path: Any) -> None:
 def test_a_naive_start_time_is_read_in_the_plans_zone() -> None:
     d = Dialog(plan_with(hours=HOURS), FakeEngine(), started_at=datetime(2026, 5, 14, 10, 0))
     assert not d.is_open and d.open.reason == "Kristi himmelfartsdag"
+
+
+def test_static_messages_list_fixed_texts_for_prompt_rendering() -> None:
+    from voicebot.dialog.text import static_messages
+
+    plan = plan_with(intents={"pas": {"text": "Pas koster 891 kroner.", "source": "https://x"}})
+    found = dict(static_messages(plan))
+    assert found["greeting"].text == plan.greeting.text
+    assert found["intents.pas"].text == "Pas koster 891 kroner."
+    assert "messages.confirm" not in found  # "{topic}" is filled per call

@@ -60,3 +60,23 @@ def match_option(text: str, options: dict[str, str]) -> str | None:
         if any(f" {alt.strip().lower()}" in words for alt in key.split("|") if alt.strip()):
             return answer
     return None
+
+
+def static_messages(plan: object) -> list[tuple[str, Message]]:
+    """Every fixed thing a plan can say, as (dotted field path, Message), for pre-rendering prompts.
+
+    Includes schema defaults the file leaves out; `static_messages(Dialplan())` lists the defaults.
+    Texts with placeholders ({hours}, {topic}) are filled per call and left out."""
+    from voicebot.dialog.checks import walk
+    from voicebot.dialog.plan import IntentRule
+
+    out: list[tuple[str, Message]] = []
+    for loc, value in walk(plan):
+        where = ".".join(str(p) for p in loc)
+        if isinstance(value, Message) and "{" not in value.text:
+            out.append((where, value))
+        elif isinstance(value, IntentRule):
+            for text in [value.text, value.question, *value.options.values()]:
+                if text and "{" not in text:
+                    out.append((where, Message(text=text, prompt=value.prompt if text == value.text else None)))
+    return out
