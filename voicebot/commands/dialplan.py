@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from voicebot.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("dialplan", help="validate dialplans, check opening hours, export the JSON Schema")
     dsub = p.add_subparsers(dest="dialplan_command", required=True, metavar="SUBCOMMAND")
 

@@ -7,6 +7,7 @@ the kommune's own closing days, or outside the weekday's intervals.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -19,11 +20,11 @@ from voicebot.dialog.plan import ClosingDate, Hours
 DAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
 
-def _fixed(month: int, day: int):  # type: ignore[no-untyped-def]
+def _fixed(month: int, day: int) -> Callable[[int], dt.date]:
     return lambda year: dt.date(year, month, day)
 
 
-def _from_easter(days: int):  # type: ignore[no-untyped-def]
+def _from_easter(days: int) -> Callable[[int], dt.date]:
     return lambda year: easter(year) + dt.timedelta(days=days)
 
 

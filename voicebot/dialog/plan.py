@@ -29,7 +29,7 @@ class Message(Strict):
     """Something the bot says: text for TTS, or a prompt file (WAV) with its text as transcript."""
 
     text: str = Field(min_length=1)
-    prompt: str | None = Field(None, description="WAV file (mono PCM16, 8 or 16 kHz), relative to the dialplan")
+    prompt: str | None = Field(default=None, description="WAV file (mono PCM16, 8 or 16 kHz), relative to the dialplan")
 
     @model_validator(mode="before")
     @classmethod
@@ -54,7 +54,7 @@ class Messages(Strict):
 
 class AsrEngine(Strict):
     engine: str = "whisper"
-    model: str | None = Field(None, description="model folder under models/, or null for the embedded default")
+    model: str | None = Field(default=None, description="model folder under models/, or null for the embedded default")
 
 
 class TtsEngine(Strict):
@@ -68,9 +68,11 @@ class Engines(Strict):
 
 
 class Thresholds(Strict):
-    answer: float = Field(0.6, ge=0.0, le=1.0, description="minimum confidence to answer straight away")
-    confirm: float | None = Field(0.35, ge=0.0, le=1.0, description="confirm band: confirm <= conf < answer")
-    max_rejected_confirms: int = Field(2, ge=1, description="'nej' to this many confirms → transfer low_confidence")
+    answer: float = Field(default=0.6, ge=0.0, le=1.0, description="minimum confidence to answer straight away")
+    confirm: float | None = Field(default=0.35, ge=0.0, le=1.0, description="confirm band: confirm <= conf < answer")
+    max_rejected_confirms: int = Field(
+        default=2, ge=1, description="this many nej to confirms → transfer (low_confidence)"
+    )
 
     @model_validator(mode="after")
     def _band(self) -> Thresholds:
@@ -80,9 +82,9 @@ class Thresholds(Strict):
 
 
 class Reprompts(Strict):
-    no_input_timeout_s: float = Field(6.0, gt=0.5, le=60.0)
-    max_no_input: int = Field(2, ge=0, description="re-prompts on silence before on_no_input_limit")
-    max_no_match: int = Field(2, ge=0, description="re-prompts on no match before transfer (no_match_limit)")
+    no_input_timeout_s: float = Field(default=6.0, gt=0.5, le=60.0)
+    max_no_input: int = Field(default=2, ge=0, description="re-prompts on silence before on_no_input_limit")
+    max_no_match: int = Field(default=2, ge=0, description="re-prompts on no match before transfer (no_match_limit)")
     on_no_input_limit: Literal["hangup", "transfer"] = "hangup"
 
 
@@ -90,13 +92,15 @@ class IntentRule(Strict):
     """What to do with one topic intent. Shorthand: answer | followup | transfer:<queue> | prompt:<file>."""
 
     action: Literal["answer", "followup", "transfer", "prompt"] = "answer"
-    text: str | None = Field(None, description="answer text (overrides the knowledge base) or prompt transcript")
-    source: str | None = Field(None, description="where the answer's facts come from (URL)")
-    label: str | None = Field(None, description="the topic's spoken name, used in the confirm question")
+    text: str | None = Field(
+        default=None, description="answer text (overrides the knowledge base), or a prompt's transcript"
+    )
+    source: str | None = Field(default=None, description="where the answer's facts come from (URL)")
+    label: str | None = Field(default=None, description="the topic's spoken name, used in the confirm question")
     queue: str | None = None
     prompt: str | None = None
-    question: str | None = Field(None, description="followup: the question to ask")
-    options: dict[str, str] = Field({}, description="followup: caller's word → answer text")
+    question: str | None = Field(default=None, description="followup: the question to ask")
+    options: dict[str, str] = Field(default={}, description="followup: caller's word → answer text")
 
     @model_validator(mode="before")
     @classmethod
@@ -121,7 +125,7 @@ class IntentRule(Strict):
 
 class Transfer(Strict):
     message: Message = msg("Jeg stiller dig om til en medarbejder. Et øjeblik.")
-    human_queue: str = Field("default", description="queue for 'medarbejder', DTMF 0 and the re-prompt limits")
+    human_queue: str = Field(default="default", description="queue for 'medarbejder', DTMF 0 and the re-prompt limits")
     queues: dict[str, str] = {"default": "sip:agent@127.0.0.1:5070"}
     context: list[Literal[CONTEXT_FIELDS]] = ["kommune", "intents", "last_topic", "reason"]  # type: ignore[valid-type]
 
@@ -183,7 +187,7 @@ class ClosingDate(Strict):
 class WhenClosed(Strict):
     action: Literal["message", "callback", "transfer"] = "message"
     message: Message = msg("Borgerservice har lukket nu. Vi har åbent {hours}.")
-    queue: str | None = Field(None, description="after-hours queue, for action: transfer")
+    queue: str | None = Field(default=None, description="after-hours queue, for action: transfer")
     greeting_note: Message | None = msg("Vi har lukket lige nu, men jeg kan måske hjælpe dig.")
     callback_question: Message = msg("Vil du ringes op, når vi åbner igen? Sig ja eller nej.")
     callback_confirmation: Message = msg("Tak. Vi ringer dig op, når vi har åbent igen.")
@@ -200,9 +204,9 @@ class Hours(Strict):
     weekly: dict[Literal[WEEKDAYS], DayHours] = Field(  # type: ignore[valid-type]
         description='per weekday: "08:00-15:00", a list of such intervals, or closed'
     )
-    public_holidays: bool = Field(True, description="closed on Danish public holidays (holidays package, DK)")
+    public_holidays: bool = Field(default=True, description="closed on Danish public holidays (holidays package, DK)")
     closing_days: list[str | dt.date | ClosingDate] = Field(
-        [], description="grundlovsdag, juleaften, nytaarsaftensdag, … or a date, or {date, to, name}"
+        default=[], description="grundlovsdag, juleaften, nytaarsaftensdag, … or a date, or {date, to, name}"
     )
     when_closed: WhenClosed = WhenClosed()
 
@@ -233,8 +237,8 @@ class Hours(Strict):
 
 class DtmfMenu(Strict):
     prompt: Message = msg("Tryk 0 for at tale med en medarbejder.")
-    announce: bool = Field(True, description="say the prompt right after the greeting")
-    keys: dict[str, str] = Field({}, description="digit → intent | transfer:<queue> | repeat | human")
+    announce: bool = Field(default=True, description="say the prompt right after the greeting")
+    keys: dict[str, str] = Field(default={}, description="digit → intent | transfer:<queue> | repeat | human")
 
     @field_validator("keys", mode="before")
     @classmethod
@@ -253,30 +257,30 @@ class Survey(Strict):
         "Vil du bedømme samtalen? Tryk 3 hvis du er tilfreds, 2 hvis du er delvist tilfreds, og 1 hvis du er utilfreds."
     )
     thanks: Message = msg("Tak for din bedømmelse. Farvel.")
-    timeout_s: float = Field(8.0, gt=0.5, le=60.0)
+    timeout_s: float = Field(default=8.0, gt=0.5, le=60.0)
 
 
 class Dialplan(Strict):
-    schema_: Literal[1] = Field(1, alias="schema")
-    name: str = Field("default", description="the file stem; set by the loader")
+    schema_: Literal[1] = Field(default=1, alias="schema")
+    name: str = Field(default="default", description="the file stem; set by the loader")
     kommune: str | None = None
     numbers: list[Annotated[str, BeforeValidator(_e164)]] = Field(
-        [], description="called numbers served, E.164 in quotes: '+4587803333'"
+        default=[], description="called numbers served, E.164 in quotes: '+4587803333'"
     )
     language: Literal["da"] = "da"
     greeting: Message = msg("Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med?")
     recording_consent: Message | None = None
     messages: Messages = Messages()
     engines: Engines = Engines()
-    vocabulary: list[str] = Field([], description="words to bias speech recognition towards")
-    hours: Hours | None = Field(None, description="opening hours of the human queues; none = always open")
+    vocabulary: list[str] = Field(default=[], description="words to bias speech recognition towards")
+    hours: Hours | None = Field(default=None, description="opening hours of the human queues; none = always open")
     intents: dict[str, IntentRule] = {}
     thresholds: Thresholds = Thresholds()
     reprompts: Reprompts = Reprompts()
     transfer: Transfer = Transfer()
     dtmf_menu: DtmfMenu | None = None
     survey: Survey = Survey()
-    source: list[str] = Field([], description="where the facts in this file come from")
+    source: list[str] = Field(default=[], description="where the facts in this file come from")
     _path: Path | None = PrivateAttr(None)  # the file it was loaded from; set by the loader
 
     @property
