@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from html import unescape
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 from typing import Any
 
