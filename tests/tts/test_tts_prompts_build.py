@@ -11,7 +11,8 @@ from voicebot.tts.base import split_sentences
 from voicebot.tts.cache import AudioLRU, PromptStore
 from voicebot.tts.factory import create_synthesizer
 from voicebot.tts.layers import CachingSynthesizer, NormalizingSynthesizer
-from voicebot.tts.prompts import build_prompts, collect, collect_from_yaml
+from voicebot.tts.prompt_sources import collect, collect_defaults, collect_dialplan, collect_from_yaml
+from voicebot.tts.prompts import build_prompts
 
 DIALPLAN = """\
 name: testby
@@ -111,3 +112,35 @@ def test_a_bad_recording_is_reported_not_fatal(tmp_path: Path) -> None:
     report = build_prompts(synth, collect([dp]), PromptStore(tmp_path / "out"))
     assert report.rendered > 0
     assert len(report.errors) == 1 and "velkommen.wav" in report.errors[0] and "not a WAV" in report.errors[0]
+
+
+def test_schema_defaults_are_collected() -> None:
+    from voicebot.dialog.plan import Dialplan
+
+    sources = collect_defaults()
+    texts = {s.text for s in sources}
+    assert Dialplan.model_validate({"schema": 1}).greeting.text in texts
+    assert all(s.where.startswith("default:") and s.recording is None for s in sources)
+    assert not any("{" in t for t in texts if t)
+
+
+def test_a_valid_dialplan_is_read_through_its_schema(tmp_path: Path) -> None:
+    write_plan(tmp_path)  # for velkommen.wav
+    plan = tmp_path / "skema.yaml"
+    plan.write_text(
+        "schema: 1\n"
+        "greeting: {text: 'Goddag, du har ringet til Testby.', prompt: velkommen.wav}\n"
+        "engines: {tts: {engine: espeak, voice: da}}\n"
+        "intents:\n"
+        "  pas: {text: 'Et pas koster 891 kr.', source: 'https://testby.dk/pas'}\n"
+        "  rotter: transfer:teknik\n"
+        "transfer: {queues: {default: 'sip:a@127.0.0.1', teknik: 'sip:t@127.0.0.1'}}\n",
+        encoding="utf-8",
+    )
+    tts, sources = collect_dialplan(plan)
+    assert tts == ("espeak", "da")
+    texts = {s.text for s in sources if s.text}
+    assert {"Goddag, du har ringet til Testby.", "Et pas koster 891 kr."} <= texts
+    assert not any(t.startswith(("http", "sip:")) or "{" in t for t in texts)
+    assert [s.recording for s in sources if s.recording] == [tmp_path / "velkommen.wav"]
+    assert any(s.where == "skema.yaml:greeting" for s in sources)

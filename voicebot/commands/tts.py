@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.config import load_settings
-from voicebot.errors import InputError
+from voicebot.errors import InputError, VoicebotError
 from voicebot.tts.factory import ENGINES
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "intent" / "data" / "kommuner"
@@ -36,8 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--knowledge", type=Path, action="append", help="knowledge-base folder(s) of YAML with `answers:`"
     )
     build.add_argument("--out", type=Path, help="prompt folder (default: audio_prompts/)")
-    build.add_argument("--engine", choices=ENGINES, default="espeak")
-    build.add_argument("--voice")
+    build.add_argument("--engine", choices=ENGINES, help="render all texts with this engine (default: each dialplan's)")
+    build.add_argument("--voice", help="voice for --engine")
     build.add_argument("--force", action="store_true", help="render everything again")
     build.set_defaults(func=_build)
 
@@ -82,36 +82,74 @@ def _say(args: argparse.Namespace) -> int:
     return 0
 
 
+def _collect_groups(args: argparse.Namespace, dialplans: Path) -> tuple[dict[Any, list[Any]], list[str]]:
+    """Sources per (engine, voice): each dialplan's own TTS choice unless --engine overrides it."""
+    from voicebot.tts.prompt_sources import (
+        collect,
+        collect_defaults,
+        collect_dialplan,
+        collect_from_yaml,
+        collect_knowledge,
+        yaml_files,
+    )
+
+    errors: list[str] = []
+    override = (args.engine, args.voice) if args.engine else None
+    groups: dict[Any, list[Any]] = {}
+    for path in yaml_files(dialplans):
+        try:
+            tts, sources = collect_dialplan(path)
+        except VoicebotError as exc:
+            errors.append(f"{exc} (its texts are read as plain YAML)")
+            tts, sources = None, collect_from_yaml(path)
+        groups.setdefault(override or tts or ("espeak", None), []).extend(sources)
+    if not groups:
+        groups[override or ("espeak", None)] = []
+    shared = collect_defaults()
+    if args.knowledge is not None:
+        shared += collect(args.knowledge)
+    else:
+        shared += collect_knowledge() or collect([KNOWLEDGE_DIR])
+    for sources in groups.values():
+        sources.extend(shared)
+    return groups, errors
+
+
 def _build(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from voicebot.tts.cache import PromptStore
     from voicebot.tts.factory import create_synthesizer
-    from voicebot.tts.prompts import build_prompts, collect, collect_knowledge
+    from voicebot.tts.prompts import build_prompts
 
     settings = load_settings()
     dialplans = args.dialplans or settings.dialplans_dir
     if args.dialplans is not None and not dialplans.is_dir():
         raise InputError(f"{dialplans}: no such dialplan folder")
-    sources = collect([dialplans])
-    if args.knowledge is not None:
-        sources += collect(args.knowledge)
-    else:
-        sources += collect_knowledge() or collect([KNOWLEDGE_DIR])
     store = PromptStore(args.out or settings.prompts_dir)
-    synth = create_synthesizer(settings, args.engine, args.voice, use_prompts=False)
+    groups, errors = _collect_groups(args, dialplans)
+    warnings: list[str] = []
+    totals = [0, 0, 0]
+    for (engine, voice), sources in groups.items():
+        try:
+            synth = create_synthesizer(settings, engine, voice, use_prompts=False)
+        except VoicebotError as exc:
+            errors.append(f"{engine}/{voice or 'default'}: {exc}")
+            continue
 
-    def bar(items: Iterable[Any]) -> Iterable[Any]:
-        return tqdm(list(items), desc="prompts", unit="sentence", file=sys.stderr, disable=None)
+        def bar(items: Iterable[Any], name: str = f"{synth.name}/{synth.voice}") -> Iterable[Any]:
+            return tqdm(list(items), desc=name, unit="sentence", file=sys.stderr, disable=None)
 
-    report = build_prompts(synth, sources, store, force=args.force, progress=bar)
-    for line in report.warnings:
+        report = build_prompts(synth, sources, store, force=args.force, progress=bar)
+        errors += report.errors
+        warnings += report.warnings
+        totals = [totals[0] + report.rendered, totals[1] + report.skipped, totals[2] + report.recorded]
+    for line in dict.fromkeys(warnings):
         print(f"voicebot: warning: {line}", file=sys.stderr)
-    for line in report.errors:
+    for line in dict.fromkeys(errors):
         print(f"voicebot: error: {line}", file=sys.stderr)
     print(
-        f"{report.rendered} rendered, {report.skipped} up to date, {report.recorded} recordings converted "
-        f"→ {store.root}",
+        f"{totals[0]} rendered, {totals[1]} up to date, {totals[2]} recordings converted → {store.root}",
         file=sys.stderr,
     )
-    return 2 if report.errors else 0
+    return 2 if errors else 0

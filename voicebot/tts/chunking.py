@@ -19,7 +19,7 @@ FIRST_CHUNK_CHARS = 28  # spoken characters: under 2 s of speech
 SECOND_CHUNK_CHARS = 90
 MAX_CHUNK_CHARS = 180
 
-_CONJUNCTIONS = frozenset({"og", "men", "eller", "hvis", "så", "fordi", "når", "mens", "hvor", "som", "der", "at"})
+_CONJUNCTIONS = frozenset({"og", "men", "eller", "hvis", "så", "fordi", "når", "mens", "hvor", "som"})
 _PREPOSITIONS = frozenset(
     {"i", "på", "til", "med", "for", "om", "af", "fra", "ved", "hos", "efter", "inden", "uden"}
 )  # fmt: skip
@@ -38,7 +38,7 @@ def _is_number(prev: str, word: str, nxt: str) -> bool:  # a pause before a numb
 
 
 _BREAK_TIERS: tuple[tuple[Callable[[str, str, str], bool], int], ...] = (
-    (lambda _p, w, _n: w.lower() in _CONJUNCTIONS, FIRST_CHUNK_CHARS + 6),
+    (lambda p, w, _n: w.lower() in _CONJUNCTIONS and not p[:1].isdigit(), FIRST_CHUNK_CHARS + 6),  # not "0 | og 17"
     (lambda _p, w, _n: w.lower() in _PREPOSITIONS, FIRST_CHUNK_CHARS + 6),
     (_is_number, FIRST_CHUNK_CHARS + 14),
 )

@@ -39,6 +39,8 @@ ACRONYMS = {
     "IT": spell("IT"),
     "KL": spell("KL"),
     "DK": spell("DK"),
+    "dk": spell("DK"),
+    "Dokk1": "dok et",
 }
 
 # Lower-case key (without the final period) → spoken words. Matched case-insensitively.
