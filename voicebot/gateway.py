@@ -88,7 +88,7 @@ def create_session(
         control=control,
         config=SessionConfig(
             in_rate=in_rate,
-            asr_prompt=build_prompt(plan.kommune, []),
+            asr_prompt=build_prompt(plan.kommune, list(plan.vocabulary)),
             keep_caller_audio=records_calls(services, plan),
         ),
     )

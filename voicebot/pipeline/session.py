@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -28,6 +29,7 @@ from voicebot.clock import Clock
 from voicebot.dialog.machine import Dialog
 from voicebot.frames import (
     AudioFrame,
+    Callback,
     CallerEvent,
     CallerHangup,
     CallStarted,
@@ -46,6 +48,7 @@ from voicebot.frames import (
 from voicebot.pipeline.channel import Channel
 from voicebot.pipeline.tasks import TaskOwner, cancel_and_wait
 from voicebot.tts.base import Synthesizer, split_sentences
+from voicebot.tts.recorded import load_recorded_prompt
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -184,6 +187,7 @@ class CallSession:
     async def _on_front_event(self, ev: SpeechStarted | UserTurn | Pause) -> None:
         if isinstance(ev, SpeechStarted):
             self._barge_in(ev.t)
+            await self._events.put(ev)
         else:  # UserTurn, or Pause for speculative decoding
             await self._turns.put(ev)
 
@@ -241,6 +245,8 @@ class CallSession:
             self._tasks.spawn(self._end_after_speech(action), "end")
         elif isinstance(action, Rating):
             self.record.extra["rating"] = action.score
+        elif isinstance(action, Callback):
+            self.record.extra["callback"] = {"number": action.number, "reason": action.reason}
 
     def _outcome_on_caller_hangup(self) -> None:
         if self.record.outcome not in ("transferred", "error"):
@@ -292,10 +298,11 @@ class CallSession:
         cursor = t
         first_start: float | None = None
         end = t
-        for sentence in split_sentences(say.text) or [""]:
-            if not sentence:
-                break
-            pcm, elapsed = await timed_blocking(self.synth.synthesize, sentence, self.sink.sample_rate)
+        for sentence in ([say.prompt] if say.prompt else split_sentences(say.text)):
+            if say.prompt:
+                pcm, elapsed = await timed_blocking(self._load_prompt, say.prompt)
+            else:
+                pcm, elapsed = await timed_blocking(self.synth.synthesize, sentence, self.sink.sample_rate)
             if gen != self._gen:
                 return  # barge-in while synthesising: drop the rest
             cursor = max(self.clock.now(), cursor + elapsed)
@@ -312,6 +319,9 @@ class CallSession:
             return
         self.record.turns.append(Turn("bot", say.text, first_start, end))
         self._tasks.spawn(self._playback_done(say.say_id, end, gen), "played")
+
+    def _load_prompt(self, path: str) -> np.ndarray:
+        return load_recorded_prompt(Path(path), self.sink.sample_rate).pcm
 
     async def _playback_done(self, say_id: int, end: float, gen: int) -> None:
         await self.clock.sleep_until(end)

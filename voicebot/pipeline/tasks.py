@@ -37,13 +37,15 @@ class TaskOwner:
         self._activity.add()
         task = asyncio.get_running_loop().create_task(self._run(coro, name), name=f"{self.name}:{name}")
         self._tasks.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(lambda t: self._finished(t, coro))
         return task
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        # A done callback runs even for a task cancelled before it started.
+    def _finished(self, task: asyncio.Task[Any], coro: Coroutine[Any, Any, Any]) -> None:
+        # A done callback runs even for a task cancelled before it started; then close its
+        # coroutine so it is not reported as never awaited.
         self._tasks.discard(task)
         self._activity.done()
+        coro.close()
 
     async def _run(self, coro: Coroutine[Any, Any, Any], name: str) -> Any:
         try:
