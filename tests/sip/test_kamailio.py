@@ -33,7 +33,8 @@ def test_kamailio_spreads_8_calls_over_2_workers(tmp_path: Path, question_pcm: n
     (tmp_path / "dialplans" / "testkommune.yaml").write_text(dialplan_yaml(free_port()), encoding="utf-8")
     kdir = tmp_path / "kamailio"
     subprocess.run([sys.executable, "-m", "voicebot.cli", "kamailio-config", "--out", str(kdir),
-                    "--listen", f"127.0.0.1:{proxy_port}", "--workers", "2", "--worker-port", str(first_worker)],
+                    "--listen", f"127.0.0.1:{proxy_port}", "--workers", "2", "--worker-port", str(first_worker),
+                    "--branch-timeout-ms", "5000"],  # a loaded CI box must not look like a dead worker
                    check=True, capture_output=True, timeout=30)
     call_log = tmp_path / "calls.jsonl"
     serve = start_serve(tmp_path, ["--workers", "2", "--sip-port", str(first_worker), "--http-port", str(http_port),

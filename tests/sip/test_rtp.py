@@ -66,3 +66,19 @@ def test_fifth_call_gets_486_when_the_process_is_full(gateway: Gateway) -> None:
             p.close()
         extra.close()
     gateway.wait_idle()
+
+
+def test_sip_info_dtmf_is_a_digit(gateway: Gateway) -> None:
+    gateway.wait_idle()
+    before = len(gateway.records())
+    probe = SipProbe("127.0.0.1", gateway.sip_port)
+    try:
+        assert probe.invite(NUMBER) == 200
+        probe.converse(np.zeros(160, np.int16), hold_s=0.5, hangup=False)
+        probe.info_dtmf("5")
+        probe.converse(np.zeros(160, np.int16), hold_s=1.0)
+    finally:
+        probe.close()
+    (rec,) = gateway.wait_records(before + 1)[before:]
+    assert rec["sip"]["dtmf"] == [["5", "info"]]
+    gateway.wait_idle()

@@ -142,6 +142,12 @@ class SipProbe:
             self._recv(3.0)
         return res
 
+    def info_dtmf(self, digit: str) -> None:
+        """Send a DTMF digit as SIP INFO (application/dtmf-relay) inside the call."""
+        self.cseq += 1
+        lines = [*self._base("INFO", self.uri, self.cseq), "Content-Type: application/dtmf-relay"]
+        self.sip.sendto(_msg(lines, f"Signal={digit}\r\nDuration=160\r\n"), (self.host, self.port))
+
     def _drain_rtp(self, res: ProbeResult, t0: float) -> None:
         while True:
             try:
