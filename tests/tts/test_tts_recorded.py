@@ -101,3 +101,15 @@ def test_bad_recordings_are_refused_with_a_reason(tmp_path: Path, make, message:
     path = make(tmp_path / "bad.wav")
     with pytest.raises(AudioFormatError, match=message):
         load_recorded_prompt(path, 8000)
+
+
+def test_a_prompt_is_read_once_and_again_when_the_file_changes(tmp_path: Path) -> None:
+    import os
+
+    path = pcm16_wav(tmp_path / "g.wav", tone(16000), 16000)
+    first = load_recorded_prompt(path, 8000)
+    assert load_recorded_prompt(path, 8000) is first
+    assert not first.pcm.flags.writeable
+    pcm16_wav(path, tone(16000, seconds=2.0), 16000)
+    os.utime(path, ns=(1, 1))  # a new mtime even on a coarse clock
+    assert abs(load_recorded_prompt(path, 8000).duration - 2.0) < 0.01

@@ -77,7 +77,13 @@ def collect_dialplan(path: Path) -> tuple[TtsChoice | None, list[PromptSource]]:
     except ImportError:  # pragma: no cover - the dialog package is part of the project
         return None, collect_from_yaml(path)
     plan = load_dialplan(path)
-    sources = [PromptSource(f"{path.name}:{s.where}", s.text, s.recording) for s in _walk_model(plan, "", path.parent)]
+    try:
+        from voicebot.dialog.text import static_messages  # the dialog package's own list
+
+        found = [s for where, m in static_messages(plan) for s in _walk_model(m, where, path.parent)]
+    except ImportError:
+        found = list(_walk_model(plan, "", path.parent))
+    sources = [PromptSource(f"{path.name}:{s.where}", s.text, s.recording) for s in found]
     tts = getattr(getattr(plan, "engines", None), "tts", None)
     return ((tts.engine, tts.voice) if tts is not None else None), sources
 
@@ -143,10 +149,16 @@ def collect_defaults() -> list[PromptSource]:
         from voicebot.dialog.plan import Dialplan
 
         defaults = Dialplan.model_validate({"schema": 1})
+        try:
+            from voicebot.dialog.text import static_messages
+
+            found = [s for where, m in static_messages(defaults) for s in _walk_model(m, where, Path())]
+        except ImportError:
+            found = list(_walk_model(defaults, "", Path()))
     except Exception as exc:  # the schema is another package's; never let it stop a build
         log.warning("dialplan schema defaults unavailable: %s", exc)
         return []
-    return [PromptSource(f"default:{s.where}", s.text, None) for s in _walk_model(defaults, "", Path()) if s.text]
+    return [PromptSource(f"default:{s.where}", s.text, None) for s in found if s.text]
 
 
 def collect_knowledge() -> list[PromptSource] | None:

@@ -7,6 +7,8 @@ Accepts RIFF/WAVE with PCM 8/16/24/32-bit, 32-bit float, G.711 µ-law or A-law, 
 from __future__ import annotations
 
 import struct
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +77,34 @@ def _decode(fmt: bytes, body: bytes, path: Path) -> tuple[np.ndarray, int, int]:
     return x, rate, channels
 
 
+_CACHE: OrderedDict[tuple[str, int, int, int], RecordedPrompt] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 64
+
+
 def load_recorded_prompt(path: Path, sample_rate: int) -> RecordedPrompt:
-    """Read, validate and convert a recorded prompt to PCM16 mono at the call's `sample_rate`."""
+    """Read, validate and convert a recorded prompt to PCM16 mono at the call's `sample_rate`.
+    Remembered per (file, its mtime and size, rate): a greeting played on every call is read once."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise AudioFormatError(f"{path}: recorded prompt not found") from exc
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, sample_rate)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    prompt = _load(path, sample_rate)
+    prompt.pcm.flags.writeable = False  # shared between calls
+    with _CACHE_LOCK:
+        _CACHE[key] = prompt
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return prompt
+
+
+def _load(path: Path, sample_rate: int) -> RecordedPrompt:
     if not path.is_file():
         raise AudioFormatError(f"{path}: recorded prompt not found")
     try:
