@@ -41,7 +41,8 @@ def test_barge_in_cuts_the_greeting_and_the_question_is_answered(gateway: Gatewa
     # the first silence run that starts after the caller began: the cut
     frames = question_pcm[: len(question_pcm) // 160 * 160].reshape(-1, 160).astype(np.float64)
     onset = speak_at + int(np.argmax(np.sqrt((frames**2).mean(axis=1)) > VOICED)) * 0.02  # first voiced frame
-    cut = next(t[s] for s, e in runs(~voiced) if t[s] > speak_at and t[min(e, len(t) - 1)] - t[s] > 0.3)
+    cut = next((t[s] for s, e in runs(~voiced) if t[s] > speak_at and t[min(e, len(t) - 1)] - t[s] > 0.3), None)
+    assert cut is not None, f"no pause in the bot audio after the caller spoke: {np.round(res.energy()[::25])}"
     latency_ms = (cut - onset) * 1000.0
     print(f"barge-in cut latency (caller speech onset → bot RTP silent): {latency_ms:.0f} ms")
     assert cut < onset + 1.0, f"bot audio went on for {latency_ms:.0f} ms after the caller spoke"
