@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from voicebot import __version__
-from voicebot.api import calls, chat
+from voicebot.api import calls, chat, webrtc
 
 
 def create_app(services: Any) -> FastAPI:
@@ -21,4 +21,5 @@ def create_app(services: Any) -> FastAPI:
 
     app.include_router(chat.router)
     app.include_router(calls.router)
+    app.include_router(webrtc.router)
     return app

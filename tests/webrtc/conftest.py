@@ -1,0 +1,59 @@
+"""Fixtures for browser-call tests: the real FastAPI app served by uvicorn on a free loopback
+port, in a thread with its own event loop, with ICE restricted to 127.0.0.1."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from voicebot.api.app import create_app
+from voicebot.config import load_settings
+from voicebot.gateway import Services, build_services
+from voicebot.transports.webrtc.ice import reset_host_addresses
+from voicebot.transports.webrtc.peer import WebRtcConfig, WebRtcGateway
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclasses.dataclass
+class Server:
+    url: str
+    services: Services
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("webrtc")
+    settings = dataclasses.replace(load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}")
+    services = build_services(settings, REPO / "dialplans")
+    services.recognizer(services.dialplans.get("default"))  # load Whisper once, before any call
+    app = create_app(services)
+    app.state.webrtc = WebRtcGateway(services, WebRtcConfig(ice_addresses=("127.0.0.1",)))
+    port = free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", services)
+    finally:
+        uv.should_exit = True
+        thread.join(15)
+        reset_host_addresses()

@@ -1,0 +1,83 @@
+"""Browser calls: the call page and its signalling.
+
+GET /call serves the page; GET /api/webrtc/dialplans lists what it can call; POST
+/api/webrtc/offer {sdp, type, dialplan} answers an SDP offer and starts the call;
+DELETE /api/webrtc/calls/{call_id} hangs it up (the page also hangs up over its data channel).
+The `WebRtcGateway` lives in `app.state.webrtc`; it is made on first use unless the server
+put its own there (e.g. one restricted to loopback ICE), and closed at shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from voicebot.errors import InputError, TransportError
+
+STATIC = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    gateway = getattr(app.state, "webrtc", None)
+    if gateway is not None:
+        await gateway.close()
+
+
+router = APIRouter(lifespan=lifespan)
+
+
+class Offer(BaseModel):
+    sdp: str = Field(max_length=100_000)
+    type: str = "offer"
+    dialplan: str = "default"
+
+
+def gateway(request: Request) -> Any:
+    state = request.app.state
+    if getattr(state, "webrtc", None) is None:
+        from voicebot.transports.webrtc.peer import WebRtcGateway
+
+        state.webrtc = WebRtcGateway(state.services)
+    return state.webrtc
+
+
+@router.get("/call", include_in_schema=False)
+def call_page() -> FileResponse:
+    return FileResponse(STATIC / "call.html", media_type="text/html")
+
+
+@router.get("/call.js", include_in_schema=False)
+def call_script() -> FileResponse:
+    return FileResponse(STATIC / "call.js", media_type="text/javascript")
+
+
+@router.get("/api/webrtc/dialplans")
+def dialplans(request: Request) -> dict[str, Any]:
+    registry = request.app.state.services.dialplans
+    plans = [registry.get(name) for name in registry.names()]
+    return {"dialplans": [{"name": p.name, "kommune": p.kommune} for p in plans]}
+
+
+@router.post("/api/webrtc/offer")
+async def offer(body: Offer, request: Request) -> dict[str, Any]:
+    try:
+        return await gateway(request).offer(body.sdp, body.type, body.dialplan)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    except TransportError as exc:
+        raise HTTPException(503, str(exc)) from exc
+
+
+@router.delete("/api/webrtc/calls/{call_id}")
+def hangup(call_id: str, request: Request) -> dict[str, Any]:
+    if not gateway(request).hangup(call_id):
+        raise HTTPException(404, f"no live browser call {call_id}")
+    return {"call_id": call_id, "hungup": True}

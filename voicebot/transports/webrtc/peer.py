@@ -1,0 +1,257 @@
+"""Browser calls: one `BrowserCall` per peer connection, and the `WebRtcGateway` that holds them.
+
+Signalling is one HTTP round trip (the page POSTs its offer, gets the answer with every
+candidate in it: aiortc gathers before answering). The page opens a data channel named
+"control" for DTMF digits and hang-up; the gateway uses it to say "connected", "transfer"
+and "hangup". The call's pipeline starts once ICE and DTLS are up, so the greeting is not
+queued into a connection nobody hears yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import av
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from voicebot.clock import MonotonicClock
+from voicebot.errors import InputError, TransportError
+from voicebot.frames import AudioFrame, CallerHangup, Dtmf
+from voicebot.transports.webrtc.control import WebRtcControl
+from voicebot.transports.webrtc.ice import set_host_addresses
+from voicebot.transports.webrtc.media import IN_RATE, BotAudioTrack, CallerAudio, WebRtcSink
+
+if TYPE_CHECKING:
+    from voicebot.dialog.plan import Dialplan
+    from voicebot.gateway import Services
+    from voicebot.pipeline.session import CallSession
+
+log = logging.getLogger(__name__)
+DTMF_DIGITS = set("0123456789*#")
+
+
+@dataclass(frozen=True)
+class WebRtcConfig:
+    ice_addresses: tuple[str, ...] | None = None  # None: every host address plus 127.0.0.1
+    max_calls: int = 8
+    connect_timeout_s: float = 20.0
+    close_grace_s: float = 0.3  # lets a last data-channel message out before the close
+
+
+class BrowserCall:
+    def __init__(self, services: Services, plan: Dialplan, config: WebRtcConfig) -> None:
+        from voicebot.gateway import create_session
+
+        self.services = services
+        self.plan = plan
+        self.config = config
+        self.clock = MonotonicClock()
+        self.sink = WebRtcSink(self.clock)
+        self.control = WebRtcControl(self)
+        self.session: CallSession = create_session(
+            services, plan, clock=self.clock, sink=self.sink, control=self.control,
+            in_rate=IN_RATE, started_at=datetime.now(UTC),
+        )  # fmt: skip
+        self.call_id = self.session.record.call_id
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.channel: Any = None
+        self.connected = asyncio.Event()
+        self.started = False
+        self.closed = False
+        self.rx_frames = 0
+        self.rx_dropped = 0
+        self._readers: list[asyncio.Task[None]] = []
+        self._wire()
+
+    # ------------------------------------------------------------------ signalling
+    def _wire(self) -> None:
+        pc = self.pc
+        pc.addTrack(BotAudioTrack(self.sink))
+
+        @pc.on("datachannel")
+        def on_datachannel(channel: Any) -> None:
+            self.channel = channel
+            channel.on("message", self._on_message)
+            if self.started:
+                self.send({"type": "connected", "call_id": self.call_id})
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "audio":
+                self._readers.append(asyncio.ensure_future(self._read_audio(track)))
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            state = pc.connectionState
+            log.info("webrtc call %s: %s", self.call_id, state)
+            if state == "connected":
+                self.connected.set()
+            elif state in ("failed", "closed"):
+                self.connected.set()  # wake a waiting run(); it sees the state
+                self.caller_hangup()
+
+    async def answer(self, sdp: str, kind: str) -> RTCSessionDescription:
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+        except (ValueError, AttributeError, RuntimeError) as exc:
+            raise InputError(f"unusable SDP offer: {exc}") from exc
+        if not any(t.kind == "audio" for t in self.pc.getTransceivers()):
+            raise InputError("the offer has no audio")
+        return self.pc.localDescription
+
+    # ------------------------------------------------------------------ the call
+    async def run(self) -> None:
+        """Wait for the connection, run the pipeline, record the call, close."""
+        try:
+            await asyncio.wait_for(self.connected.wait(), self.config.connect_timeout_s)
+        except TimeoutError:
+            log.warning("webrtc call %s: no connection after %.0f s", self.call_id, self.config.connect_timeout_s)
+        if self.pc.connectionState != "connected":
+            await self.close("not connected")
+            return
+        rec = self.session.record
+        rec.extra.update({"channel": "webrtc"})
+        store = self.services.calls
+        store.start(rec)
+        self.started = True
+        self.send({"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name})
+        try:
+            await self.session.run(called=f"webrtc:{self.plan.name}", caller="browser")
+        finally:
+            rec.extra["webrtc"] = {"rx_frames": self.rx_frames, "rx_dropped": self.rx_dropped,
+                                   "tx_voiced_frames": self.sink.voiced_frames_sent,
+                                   "flushes": len(self.sink.flushes)}  # fmt: skip
+            await self.close(self.session.end_reason or "done")
+            store.finish(rec)
+
+    async def _read_audio(self, track: MediaStreamTrack) -> None:
+        convert = CallerAudio(IN_RATE)
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                break
+            self.rx_frames += 1
+            if not self.started or self.session.finished or not isinstance(frame, av.AudioFrame):
+                continue
+            pcm = convert.convert(frame)
+            if not len(pcm):
+                continue
+            t = max(0.0, self.clock.now() - len(pcm) / IN_RATE)
+            try:
+                self.session.inbox.put_nowait(AudioFrame(pcm, IN_RATE, t))
+            except asyncio.QueueFull:
+                self.rx_dropped += 1
+        self.caller_hangup()
+
+    def _on_message(self, message: Any) -> None:
+        try:
+            msg = json.loads(message)
+        except (TypeError, ValueError):
+            return
+        kind = msg.get("type") if isinstance(msg, dict) else None
+        if kind == "dtmf" and str(msg.get("digit", "")) in DTMF_DIGITS and self.started:
+            self._put(Dtmf(str(msg["digit"]), self.clock.now()))
+        elif kind == "hangup":
+            self.caller_hangup()
+
+    def caller_hangup(self) -> None:
+        if self.started and not self.closed and not self.session.finished:
+            self._put(CallerHangup(self.clock.now()))
+            self.closed = True  # the caller's side is gone; our close() only tidies up
+
+    def _put(self, item: Any) -> None:
+        try:
+            self.session.inbox.put_nowait(item)
+        except asyncio.QueueFull:
+            log.warning("webrtc call %s: inbox full", self.call_id)
+
+    # ------------------------------------------------------------------ Messenger
+    def send(self, message: dict[str, Any]) -> bool:
+        ch = self.channel
+        if ch is None or ch.readyState != "open":
+            return False
+        ch.send(json.dumps(message, ensure_ascii=False))
+        return True
+
+    async def close(self, reason: str) -> None:
+        if not self.closed and self.send({"type": "hangup", "reason": reason}):
+            await asyncio.sleep(self.config.close_grace_s)
+        self.closed = True
+        await self.pc.close()
+        for task in self._readers:
+            task.cancel()
+        for task in self._readers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class WebRtcGateway:
+    """The live browser calls of one process."""
+
+    def __init__(self, services: Services, config: WebRtcConfig | None = None) -> None:
+        self.services = services
+        self.config = config or WebRtcConfig()
+        self.calls: dict[str, BrowserCall] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        set_host_addresses(self.config.ice_addresses)
+
+    async def offer(self, sdp: str, kind: str, dialplan: str) -> dict[str, Any]:
+        if kind != "offer":
+            raise InputError("expected an SDP offer")
+        if dialplan not in self.services.dialplans.names():
+            raise InputError(f"no dialplan {dialplan!r}")
+        if len(self.calls) >= self.config.max_calls:
+            raise TransportError("too many browser calls")
+        plan = self.services.dialplans.get(dialplan)
+        loop = asyncio.get_running_loop()
+        # Load the engines off the event loop; create_session then finds them cached.
+        await loop.run_in_executor(None, self.services.recognizer, plan)
+        await loop.run_in_executor(None, self.services.synthesizer, plan)
+        call = BrowserCall(self.services, plan, self.config)
+        try:
+            answer = await call.answer(sdp, kind)
+        except Exception:
+            await call.close("bad offer")
+            raise
+        self.calls[call.call_id] = call
+        task = asyncio.create_task(self._run(call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return {"sdp": answer.sdp, "type": answer.type, "call_id": call.call_id}
+
+    async def _run(self, call: BrowserCall) -> None:
+        try:
+            await call.run()
+        except Exception:
+            log.exception("webrtc call %s failed", call.call_id)
+            await call.close("error")
+        finally:
+            self.calls.pop(call.call_id, None)
+
+    def hangup(self, call_id: str) -> bool:
+        call = self.calls.get(call_id)
+        if call is None:
+            return False
+        call.caller_hangup()
+        if not call.started:
+            asyncio.ensure_future(call.close("caller hung up"))
+        return True
+
+    async def close(self) -> None:
+        for call in list(self.calls.values()):
+            call.caller_hangup()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5.0)
+        for task in list(self._tasks):
+            task.cancel()
+        for call in list(self.calls.values()):
+            await call.close("shutdown")
