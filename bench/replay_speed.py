@@ -40,8 +40,10 @@ QUESTIONS = [
 
 
 def make_call(q1: str, q2: str, rate: int = 8000) -> CallAudio:
-    parts = [np.zeros(int(5.0 * rate), np.int16), espeak_pcm(q1, rate, wpm=130),
-             np.zeros(int(9.0 * rate), np.int16), espeak_pcm(q2, rate, wpm=130), np.zeros(int(1.0 * rate), np.int16)]  # fmt: skip
+    def pause(s: float) -> np.ndarray:
+        return np.zeros(int(s * rate), np.int16)
+
+    parts = [pause(6.0), espeak_pcm(q1, rate, wpm=130), pause(9.0), espeak_pcm(q2, rate, wpm=130), pause(1.0)]
     return CallAudio(np.concatenate(parts), rate)
 
 

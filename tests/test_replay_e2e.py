@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from speechkit import espeak_pcm
+
 from voicebot.transports.wav import write_wav
 
 pytestmark = pytest.mark.slow

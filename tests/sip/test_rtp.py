@@ -83,3 +83,16 @@ def test_sip_info_dtmf_is_a_digit(gateway: Gateway) -> None:
     (rec,) = gateway.wait_records(before + 1)[before:]
     assert rec["sip"]["dtmf"] == [["5", "info"]]
     gateway.wait_idle()
+
+
+def test_test_headers_are_read_from_the_invite_head_only() -> None:
+    from voicebot.transports.sip.headers import test_headers
+
+    invite = (
+        "INVITE sip:4512345678@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5062\r\n"
+        "X-Voicebot-Test-Id: suite-001\r\nx-voicebot-test-at:2026-12-24T10:00:00+01:00\r\n"
+        "X-Voicebot-Test-Dialplan: \r\nContent-Type: application/sdp\r\n\r\n"
+        "v=0\r\nX-Voicebot-Test-Dialplan: odder\r\n"
+    )
+    assert test_headers(invite) == {"id": "suite-001", "at": "2026-12-24T10:00:00+01:00"}
+    assert test_headers("INVITE sip:x@y SIP/2.0\r\n\r\n") == {}

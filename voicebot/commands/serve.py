@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--call-log", type=Path, default=None, help="append each finished call as a JSON line")
     p.add_argument("--user-to-user", action="store_true", help="add a User-to-User header to transfers")
     p.add_argument("--answer-delay", type=float, default=0.0, help="ring this many seconds before answering")
+    p.add_argument(
+        "--test-headers", action="store_true",
+        help="trust X-Voicebot-Test-Id/-At on INVITEs (replay suites over SIP; never in production)",
+    )  # fmt: skip
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -73,6 +77,8 @@ async def _serve(args: argparse.Namespace) -> None:
                 tasks.append(asyncio.create_task(exit_when_orphaned(stop)))
         if args.http_port:
             tasks.append(asyncio.create_task(_http(services, args, gateway, supervisor, stop)))
+        # Hot reload: a valid changed dialplan applies to new calls; an invalid one is logged and refused.
+        tasks.append(asyncio.create_task(services.dialplans.watch(interval_s=2.0)))
         await stop.wait()
     finally:
         for t in tasks:
@@ -93,6 +99,8 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
         extra += ["--call-log", str(args.call_log)]
     if args.user_to_user:
         extra.append("--user-to-user")
+    if args.test_headers:
+        extra.append("--test-headers")
     return extra
 
 
@@ -107,6 +115,7 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay)
     gateway = SipGateway(services, cfg, call_log=args.call_log)
     gateway.user_to_user = args.user_to_user
+    gateway.trust_test_headers = args.test_headers
     await gateway.start()
     print(f"voicebot: SIP ready on {args.sip_host}:{args.sip_port}", flush=True)
     return gateway

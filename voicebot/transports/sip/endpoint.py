@@ -46,7 +46,7 @@ class SipConfig:
 class SipEvents(Protocol):
     """The asyncio side. Every method is called on the event loop."""
 
-    def on_incoming(self, key: int, called: str, caller: str) -> None: ...
+    def on_incoming(self, key: int, called: str, caller: str, test: dict[str, str]) -> None: ...
     def on_media(self, key: int, codec: str, out: deque[bytes]) -> None: ...
     def on_audio(self, key: int, data: bytes) -> None: ...
     def on_dtmf(self, key: int, digit: str, method: str) -> None: ...
@@ -214,7 +214,7 @@ class SipEndpoint:
         self.ep = None
 
     # ------------------------------------------------------------------ callbacks (owner thread)
-    def incoming(self, call: BotCall, called: str, caller: str) -> None:
+    def incoming(self, call: BotCall, called: str, caller: str, test: dict[str, str] | None = None) -> None:
         self._seq += 1
         call.key = self._seq
         if len(self._calls) >= self.cfg.max_calls:
@@ -223,7 +223,7 @@ class SipEndpoint:
             return
         self._calls[call.key] = call
         call.answer(_op(180))
-        self._post(self.events.on_incoming, call.key, called, caller)
+        self._post(self.events.on_incoming, call.key, called, caller, test or {})
 
     def new_port(self, call: BotCall) -> CallPort:
         key, on_audio, post = call.key, self.events.on_audio, self._post

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from voicebot.clock import MonotonicClock
+from voicebot.dialog.plan import Dialplan
+from voicebot.errors import ConfigError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
-from voicebot.gateway import Services, create_session
+from voicebot.gateway import Services, create_session, save_recorded_call
 from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
 from voicebot.transports.sip.livecall import LiveCall, SipControl, SipSink
 
@@ -37,6 +39,7 @@ class SipGateway:
         self.cfg = cfg
         self.call_log = call_log
         self.user_to_user = False
+        self.trust_test_headers = False  # replay suites' X-Voicebot-Test-Id/-At (test rigs only)
         self.calls: dict[int, LiveCall] = {}
         self.completed = 0
         self.rejected = 0
@@ -71,9 +74,11 @@ class SipGateway:
         }
 
     # ------------------------------------------------------------------ events (on the loop)
-    def on_incoming(self, key: int, called: str, caller: str) -> None:
+    def on_incoming(self, key: int, called: str, caller: str, test: dict[str, str]) -> None:
         clock = MonotonicClock()
         call = LiveCall(key, called, caller, clock, SipSink(clock, self.cfg.clock_rate))
+        if self.trust_test_headers:
+            call.test = test
         self.calls[key] = call
         assert self.endpoint is not None and self.loop is not None
         self.loop.call_later(self.cfg.answer_delay_s, self.endpoint.submit, self.endpoint.answer, key, 200)
@@ -146,11 +151,12 @@ class SipGateway:
     # ------------------------------------------------------------------ one call
     async def _run_call(self, call: LiveCall) -> None:
         assert self.endpoint is not None
-        plan = self.services.dialplans.for_number(call.called)
+        plan = self._plan_for(call)
         control = SipControl(self.endpoint, call, self.user_to_user)
         session = create_session(
             self.services, plan, clock=call.clock, sink=call.sink, control=control,
-            in_rate=self.cfg.clock_rate, started_at=datetime.now(UTC),
+            in_rate=self.cfg.clock_rate, started_at=_test_time(call.test) or datetime.now(UTC),
+            call_id=call.test.get("id"),
         )  # fmt: skip
         call.session = session
         rec = session.record
@@ -167,6 +173,7 @@ class SipGateway:
                 await control.hangup(session.end_reason or "done")
             if store is not None:
                 store.finish(rec)
+            save_recorded_call(self.services, plan, session)
             await asyncio.wait_for(call.ended.wait(), None if call.bridged else 10.0)
         except TimeoutError:
             log.error("call %s: no end of call after hang-up", rec.call_id)
@@ -174,6 +181,15 @@ class SipGateway:
             self.calls.pop(call.key, None)
             self.completed += 1
             self._log_call(call)
+
+    def _plan_for(self, call: LiveCall) -> Dialplan:
+        name = call.test.get("dialplan")
+        if name:
+            try:
+                return self.services.dialplans.get(name)
+            except ConfigError:
+                log.warning("ignoring X-Voicebot-Test-Dialplan %r: no such dialplan", name)
+        return self.services.dialplans.for_number(call.called)
 
     async def _say_and_wait(self, call: LiveCall, text: str) -> None:
         synth = self.services.synthesizer()
@@ -194,3 +210,13 @@ class SipGateway:
         }  # fmt: skip
         with self.call_log.open("a", encoding="utf-8") as f:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def _test_time(test: dict[str, str]) -> datetime | None:
+    """The call time a replay suite asked for (X-Voicebot-Test-At), if any and if valid."""
+    try:
+        at = datetime.fromisoformat(test["at"]) if test.get("at") else None
+    except ValueError:
+        log.warning("ignoring X-Voicebot-Test-At %r: not ISO 8601", test["at"])
+        return None
+    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)

@@ -56,3 +56,18 @@ def handover_headers(context: Mapping[str, Any], user_to_user: bool = False) -> 
         hexed = str(context["call_id"]).encode().hex()
         out.append(("User-to-User", f"{hexed};encoding=hex;purpose=call-id"))
     return out
+
+
+_TEST_HEADER = re.compile(
+    r"^X-Voicebot-Test-(Id|At|Dialplan)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def test_headers(message: str) -> dict[str, str]:
+    """`X-Voicebot-Test-Id` / `-At` / `-Dialplan` of an INVITE, as {"id": …, "at": …, "dialplan": …}.
+
+    Replay suites over SIP send them so the gateway files the record under the test's id, judges
+    opening hours at the test's time and runs the case's dialplan. The gateway honours them only with `--test-headers`.
+    """
+    head = message.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
+    return {m.group(1).lower(): m.group(2) for m in _TEST_HEADER.finditer(head) if m.group(2)}

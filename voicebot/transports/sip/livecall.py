@@ -82,6 +82,7 @@ class LiveCall:
     bridge_result: asyncio.Future[bool] | None = None
     bridged: bool = False
     local_hangup: bool = False  # we sent the BYE: its end is not the caller hanging up
+    test: dict[str, str] = field(default_factory=dict)  # X-Voicebot-Test-* headers, if trusted
 
     @property
     def call_id(self) -> str:
