@@ -59,3 +59,63 @@ def test_aiortc_caller_hears_greeting_and_answer(server: Server) -> None:
     assert record["webrtc"]["rx_frames"] > 100
     assert record["response_gaps_ms"], "no response gap measured"
     print("caller turn:", caller_turn, "gaps:", record["response_gaps_ms"], "outcome:", record["outcome"])
+
+
+async def _dtmf_zero(base_url: str) -> tuple[Caller, dict[str, Any]]:
+    caller = Caller(base_url)
+    try:
+        await caller.dial("default")
+        await caller.wait_message("connected", 20)
+        await caller.wait_bot_turn(time.monotonic() - 5, timeout=30, quiet_s=0.5)
+        caller.channel.send('{"type": "dtmf", "digit": "0"}')
+        await caller.wait_message("transfer", 20)
+        await caller.wait_message("hangup", 20)
+    finally:
+        await caller.hang_up()
+    return caller, await _record(base_url, caller.call_id)
+
+
+def test_dtmf_zero_transfers_and_tells_the_page(server: Server) -> None:
+    caller, record = asyncio.run(asyncio.wait_for(_dtmf_zero(server.url), 90))
+    transfer = next(m for m in caller.messages if m["type"] == "transfer")
+    hangup = next(m for m in caller.messages if m["type"] == "hangup")
+    plan = server.services.dialplans.get("default")
+    assert transfer["target"] == plan.transfer.queues[plan.transfer.human_queue]
+    assert transfer["context"]["reason"], transfer
+    assert hangup["reason"] == "transfer"
+    assert record["outcome"] == "transferred" and record["transfer"]["target"] == transfer["target"]
+    assert record["end_reason"] == "transfer"
+    # The transfer message comes only after the bot's "stiller dig om" was played.
+    assert [t["speaker"] for t in record["turns"]].count("bot") >= 2
+
+
+async def _delete_hangup(base_url: str) -> tuple[int, int, dict[str, Any]]:
+    caller = Caller(base_url)
+    try:
+        await caller.dial("default")
+        await caller.wait_message("connected", 20)
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+            gone = (await http.delete(f"/api/webrtc/calls/{caller.call_id}")).status_code
+            record = await _record(base_url, caller.call_id)
+            again = (await http.delete(f"/api/webrtc/calls/{caller.call_id}")).status_code
+    finally:
+        await caller.hang_up()
+    return gone, again, record
+
+
+def test_delete_hangs_up_a_live_call(server: Server) -> None:
+    gone, again, record = asyncio.run(asyncio.wait_for(_delete_hangup(server.url), 60))
+    assert (gone, again) == (200, 404)
+    assert record["end_reason"] == "caller_hangup" and record["outcome"] == "abandoned"
+
+
+def test_bad_offers_are_refused_and_the_page_is_served(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        assert http.post("/api/webrtc/offer", json={"sdp": "v=0", "dialplan": "nowhere"}).status_code == 400
+        assert http.post("/api/webrtc/offer", json={"sdp": "garbage", "dialplan": "default"}).status_code == 400
+        assert http.post("/api/webrtc/offer", json={"sdp": "v=0", "type": "answer"}).status_code == 400
+        page = http.get("/call")
+        assert page.status_code == 200 and "Ring op" in page.text and 'src="/call.js"' in page.text
+        assert "/api/webrtc/offer" in http.get("/call.js").text
+        names = [p["name"] for p in http.get("/api/webrtc/dialplans").json()["dialplans"]]
+        assert sorted(names) == sorted(server.services.dialplans.names()) and "default" in names
