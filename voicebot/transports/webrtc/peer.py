@@ -80,7 +80,7 @@ class BrowserCall:
             self.channel = channel
             channel.on("message", self._on_message)
             if self.started:
-                self.send({"type": "connected", "call_id": self.call_id})
+                self.send(self._connected())
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -122,7 +122,7 @@ class BrowserCall:
         store = self.services.calls
         store.start(rec)
         self.started = True
-        self.send({"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name})
+        self.send(self._connected())
         try:
             await self.session.run(called=f"webrtc:{self.plan.name}", caller="browser")
         finally:
@@ -151,6 +151,9 @@ class BrowserCall:
             except asyncio.QueueFull:
                 self.rx_dropped += 1
         self.caller_hangup()
+
+    def _connected(self) -> dict[str, Any]:
+        return {"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name, "kommune": self.plan.kommune}
 
     def _on_message(self, message: Any) -> None:
         try:
