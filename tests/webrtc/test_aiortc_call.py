@@ -97,6 +97,7 @@ async def _delete_hangup(base_url: str) -> tuple[int, int, dict[str, Any]]:
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
             gone = (await http.delete(f"/api/webrtc/calls/{caller.call_id}")).status_code
             record = await _record(base_url, caller.call_id)
+            await caller.wait_message("hangup", 10)  # the page is told, too
             again = (await http.delete(f"/api/webrtc/calls/{caller.call_id}")).status_code
     finally:
         await caller.hang_up()

@@ -65,6 +65,7 @@ class BrowserCall:
         self.connected = asyncio.Event()
         self.started = False
         self.closed = False
+        self.hung_up = False  # the caller's hang-up was passed to the pipeline
         self.rx_frames = 0
         self.rx_dropped = 0
         self._readers: list[asyncio.Task[None]] = []
@@ -167,9 +168,9 @@ class BrowserCall:
             self.caller_hangup()
 
     def caller_hangup(self) -> None:
-        if self.started and not self.closed and not self.session.finished:
+        if self.started and not self.hung_up and not self.closed and not self.session.finished:
+            self.hung_up = True
             self._put(CallerHangup(self.clock.now()))
-            self.closed = True  # the caller's side is gone; our close() only tidies up
 
     def _put(self, item: Any) -> None:
         try:
