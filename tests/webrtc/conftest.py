@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from peerkit import Server
 
 from voicebot.api.app import create_app
 from voicebot.config import load_settings
-from voicebot.gateway import Services, build_services
+from voicebot.gateway import build_services
 from voicebot.transports.webrtc.ice import reset_host_addresses
 from voicebot.transports.webrtc.peer import WebRtcConfig, WebRtcGateway
 
@@ -26,12 +27,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@dataclasses.dataclass
-class Server:
-    url: str
-    services: Services
 
 
 @pytest.fixture(scope="session")

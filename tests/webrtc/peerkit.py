@@ -7,6 +7,7 @@ import fractions
 import json
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 import av
@@ -18,6 +19,14 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 RATE = 48000
 FRAME = 960  # 20 ms
 VOICED_RMS = 300.0
+
+
+@dataclass
+class Server:
+    """The gateway under test: its base URL and its in-process services."""
+
+    url: str
+    services: Any
 
 
 class CallerTrack(MediaStreamTrack):

@@ -8,8 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
-from peerkit import Caller
+from peerkit import Caller, Server
 from speechkit import espeak_pcm
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from cdp import CHROMIUM, Browser
-from conftest import Server
+from cdpkit import CHROMIUM, Browser
+from peerkit import Server
 from speechkit import espeak_pcm
 
 from voicebot.transports.wav import write_wav
