@@ -90,8 +90,15 @@ def create_session(
             in_rate=in_rate,
             asr_prompt=build_prompt(plan.kommune, list(plan.vocabulary)),
             keep_caller_audio=records_calls(services, plan),
+            early_end=lambda text: confident_enough(services.intent_engine, plan, text),
         ),
     )
+
+
+def confident_enough(engine: IntentEngine, plan: Dialplan, text: str) -> bool:
+    """Would the dialog answer this text straight away? Then a pause is enough to end the turn."""
+    res = engine.classify(text, kommune=plan.kommune)
+    return res.intent != "ukendt" and res.confidence >= plan.thresholds.answer
 
 
 def records_calls(services: Services, plan: Dialplan) -> bool:

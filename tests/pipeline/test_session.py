@@ -81,7 +81,9 @@ async def test_turns_come_in_order_and_the_response_gap_is_recorded() -> None:
     assert rec["intents"][0] == "pas"
     caller_end = rec["turns"][1]["end_s"]
     answer_start = rec["turns"][2]["start_s"]
-    assert answer_start > caller_end + 0.5  # after the end-of-turn silence
+    # a confident transcript at the 250 ms pause ends the turn early: no 600 ms end-of-turn wait
+    assert caller_end + 0.25 <= answer_start < caller_end + 0.6
+    assert rec["early_turn_ends"] >= 1
     assert rec["response_gaps_ms"][0] == pytest.approx((answer_start - caller_end) * 1000, abs=2)
     assert rec["outcome"] == "contained"
     # the bot audio lies where the record says it does
@@ -126,3 +128,17 @@ async def test_silence_only_ends_as_abandoned_with_no_gap() -> None:
     assert rec["outcome"] == "abandoned"
     assert rec["response_gaps_ms"] == []
     assert services.recognizer_.calls == 0
+
+
+async def test_caller_going_on_after_an_early_answer_barges_in_and_is_heard_as_a_new_utterance() -> None:
+    services = FakeServices(ScriptedRecognizer(["hvad koster et pas", "og mit kørekort", "og mit kørekort"]))
+    start = GREETING_S + 0.5
+    audio = call_audio(16.0, [(start, 1.0), (start + 1.4, 0.8)])  # a 400 ms pause mid-question
+    res = await replay_call(audio, services=services, plan=PLAN, call_id="t5")  # type: ignore[arg-type]
+    rec = res.record.to_dict()
+    caller = [t for t in rec["turns"] if t["speaker"] == "caller"]
+    assert [t["intent"] for t in caller] == ["pas", "koerekort"]
+    assert caller[1]["start_s"] == pytest.approx(caller[0]["end_s"])  # the rest only, not the whole turn again
+    assert rec["barge_ins"] == 1  # the early answer to "pas" was cut when the caller went on
+    pas_answer = next(t for t in rec["turns"] if t["speaker"] == "bot" and t["text"].startswith("Et pas"))
+    assert pas_answer["end_s"] <= start + 1.4 + 0.1

@@ -3,7 +3,8 @@
 A turn starts after `start_ms` of speech within a short window (debounce), and ends after
 `end_silence_ms` of silence. Turns shorter than `min_speech_ms` of voiced audio are dropped
 as noise. `pause_ms` (shorter than `end_silence_ms`) marks a short pause, the moment a
-speculative recognition may start; if speech resumes, the speculation is thrown away.
+speculative recognition may start; if speech resumes, the speculation is thrown away and a
+`SpeechStarted` marks the resumption (so an early answer can be barged in on).
 Audio before the detected start (`preroll_ms`) is kept so the first syllable is not cut.
 """
 
@@ -55,6 +56,10 @@ class Endpointer:
     def in_turn(self) -> bool:
         return self._in_turn
 
+    def silent_since(self, end_s: float) -> bool:
+        """Still in the turn whose speech last ended at `end_s`, with no speech since."""
+        return self._in_turn and self._last_voice_end == end_s
+
     def push(self, pcm: np.ndarray, speech: bool, t: float) -> list[SpeechStarted | UserTurn | Pause]:
         """Feed one frame starting at `t` with its VAD decision; returns events."""
         cfg = self.cfg
@@ -80,6 +85,8 @@ class Endpointer:
 
         self._chunks.append(pcm)
         if speech:
+            if self._paused_sent:  # speech resumed after a pause: it may barge in on an early answer
+                out.append(SpeechStarted(t=t_end))
             self._voiced_ms += self.frame_ms
             self._silence_ms = 0
             self._last_voice_end = t_end

@@ -89,6 +89,17 @@ class SessionConfig:
     endpoint: EndpointConfig = EndpointConfig()
     asr_prompt: str | None = None
     keep_caller_audio: bool = False  # record mode: keep what the caller said, for a regression case
+    # Early turn end: when a speculative transcript at a short pause satisfies this check (e.g. the
+    # intent engine is confident), answer at once instead of waiting for the full end-of-turn silence.
+    early_end: Callable[[str], bool] | None = None
+
+
+def _after(item: UserTurn | Pause, cut_s: float) -> UserTurn | Pause:
+    """The part of a turn (or pause snapshot) after `cut_s`: what the caller said after an early answer."""
+    audio = item.audio[max(0, int(round((cut_s - item.start_s) * 16000))) :]
+    if isinstance(item, UserTurn):
+        return UserTurn(audio, cut_s, item.end_s, item.t)
+    return Pause(audio, cut_s, item.end_s, item.t)
 
 
 class CallSession:
@@ -195,26 +206,50 @@ class CallSession:
         """Transcribe turns. On a short pause, decode speculatively; if the caller did not go
         on, the endpoint reuses that result, so the transcript is ready when the turn ends."""
         spec: tuple[Pause, Any, float] | None = None
+        answered: tuple[float, float] | None = None  # (turn start, answered up to) after an early end
         while True:
             item = await self._turns.get()
+            if answered is not None and item.start_s == answered[0]:
+                if item.end_s <= answered[1]:
+                    if isinstance(item, UserTurn):  # the turn ended as it was answered: done
+                        answered = spec = None
+                    continue
+                item = _after(item, answered[1])  # the caller went on: only the rest is new
             if isinstance(item, Pause):
+                if len(item.audio) < 0.2 * 16000:
+                    continue
                 result, elapsed = await timed_blocking(self._transcribe, item.audio)
                 spec = (item, result, elapsed)
-                self.record.extra["speculative_decodes"] = self.record.extra.get("speculative_decodes", 0) + 1
+                self._count("speculative_decodes")
+                if self._ends_early(item, result.text):
+                    answered = (item.start_s if answered is None else answered[0], item.end_s)
+                    self._count("early_turn_ends")
+                    t_ready = max(self.clock.now(), item.t + elapsed)
+                    await self._emit_transcript(result, item.start_s, item.end_s, t_ready)
                 continue
-            turn = item
+            turn, answered = item, None
+            if len(turn.audio) < 0.2 * 16000:
+                continue
             if spec is not None and spec[0].end_s == turn.end_s and spec[0].start_s == turn.start_s:
                 pause, result, elapsed = spec
                 t_ready = max(self.clock.now(), turn.t, pause.t + elapsed)
-                self.record.extra["speculative_hits"] = self.record.extra.get("speculative_hits", 0) + 1
+                self._count("speculative_hits")
             else:
                 result, elapsed = await timed_blocking(self._transcribe, turn.audio)
                 t_ready = max(self.clock.now(), turn.t + elapsed)
             spec = None
-            self._gap_from = turn.end_s
-            await self._events.put(
-                Transcript(result.text, result.confidence, turn.start_s, turn.end_s, t_ready, result.nbest)
-            )
+            await self._emit_transcript(result, turn.start_s, turn.end_s, t_ready)
+
+    def _ends_early(self, pause: Pause, text: str) -> bool:
+        check = self.config.early_end
+        return bool(check and text.strip() and self._frontend.endpointer.silent_since(pause.end_s) and check(text))
+
+    async def _emit_transcript(self, result: Any, start_s: float, end_s: float, t_ready: float) -> None:
+        self._gap_from = end_s
+        await self._events.put(Transcript(result.text, result.confidence, start_s, end_s, t_ready, result.nbest))
+
+    def _count(self, key: str) -> None:
+        self.record.extra[key] = self.record.extra.get(key, 0) + 1
 
     def _transcribe(self, audio: np.ndarray) -> Any:
         return self.recognizer.transcribe(audio, prompt=self.config.asr_prompt)
@@ -345,5 +380,5 @@ class CallSession:
                 turn.end_s = max(turn.start_s, min(turn.end_s, t))
                 break
         self._current_say = None
-        self.record.extra["barge_ins"] = self.record.extra.get("barge_ins", 0) + 1
+        self._count("barge_ins")
         self._events.put_nowait(PlaybackDone(t, say.say_id, interrupted=True))
