@@ -39,7 +39,7 @@ class ScriptedRecognizer:
         self.texts = list(texts)
         self.calls = 0
 
-    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None) -> AsrResult:
+    def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, cancel: object = None) -> AsrResult:
         self.calls += 1
         return AsrResult(self.texts.pop(0) if self.texts else "", 0.9)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,7 @@ class CallSession:
         self._gap_from: float | None = None
         self._pending_says = 0  # queued or being synthesised
         self._caller_audio: list[np.ndarray] = []
+        self._spec_cancel: threading.Event | None = None  # set when speech resumes during a speculation
         self.dtmf_log: list[tuple[float, str]] = []
         self.end_reason = ""
 
@@ -197,6 +199,8 @@ class CallSession:
 
     async def _on_front_event(self, ev: SpeechStarted | UserTurn | Pause) -> None:
         if isinstance(ev, SpeechStarted):
+            if self._spec_cancel is not None:  # the caller went on: the speculation is moot
+                self._spec_cancel.set()
             self._barge_in(ev.t)
             await self._events.put(ev)
         else:  # UserTurn, or Pause for speculative decoding
@@ -218,9 +222,14 @@ class CallSession:
             if isinstance(item, Pause):
                 if len(item.audio) < 0.2 * 16000:
                     continue
-                result, elapsed = await timed_blocking(self._transcribe, item.audio)
-                spec = (item, result, elapsed)
+                self._spec_cancel = threading.Event()
+                result, elapsed = await timed_blocking(self._transcribe, item.audio, self._spec_cancel)
+                self._spec_cancel = None
                 self._count("speculative_decodes")
+                if result.cancelled:
+                    spec = None
+                    continue
+                spec = (item, result, elapsed)
                 if self._ends_early(item, result.text):
                     answered = (item.start_s if answered is None else answered[0], item.end_s)
                     self._count("early_turn_ends")
@@ -251,8 +260,8 @@ class CallSession:
     def _count(self, key: str) -> None:
         self.record.extra[key] = self.record.extra.get(key, 0) + 1
 
-    def _transcribe(self, audio: np.ndarray) -> Any:
-        return self.recognizer.transcribe(audio, prompt=self.config.asr_prompt)
+    def _transcribe(self, audio: np.ndarray, cancel: threading.Event | None = None) -> Any:
+        return self.recognizer.transcribe(audio, prompt=self.config.asr_prompt, cancel=cancel)
 
     async def _dialog_stage(self) -> None:
         while True:
