@@ -95,7 +95,7 @@ class CallerHangup:
     t: float
 
 
-CallerEvent = CallStarted | Transcript | Dtmf | Timeout | PlaybackDone | CallerHangup
+CallerEvent = CallStarted | SpeechStarted | Transcript | Dtmf | Timeout | PlaybackDone | CallerHangup
 
 
 # ---------------------------------------------------------------- dialog actions

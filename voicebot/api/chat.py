@@ -69,7 +69,7 @@ def _sessions(request: Request) -> Sessions:
     app_state = request.app.state
     if not hasattr(app_state, "chat_sessions"):
         app_state.chat_sessions = Sessions()
-    return app_state.chat_sessions  # type: ignore[no-any-return]
+    return app_state.chat_sessions
 
 
 @router.post("/api/chat")

@@ -48,7 +48,7 @@ def find_model_files(path: Path) -> dict[str, Path]:
     return found
 
 
-def _import_sherpa():  # type: ignore[no-untyped-def]
+def _import_sherpa():
     try:
         import sherpa_onnx
     except ImportError as exc:

@@ -40,7 +40,7 @@ class CallStore:
             self._ph = "?"
         elif url.startswith(("postgresql://", "postgres://")):
             try:
-                import psycopg  # type: ignore[import-not-found]
+                import psycopg
             except ImportError as exc:
                 raise ConfigError("a PostgreSQL database URL needs the psycopg package: pip install psycopg") from exc
             self._conn = psycopg.connect(url, autocommit=True)

@@ -19,7 +19,7 @@ from voicebot.suite.command import add_suite_arguments, run_suite
 from voicebot.transports.wav import read_call_wav, write_wav
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("replay", help="replay a recorded call, or a suite folder of them, and check expectations")
     p.add_argument("path", type=Path, help="a WAV recording (8/16 kHz; stereo: caller left) or a suite folder")
     p.add_argument("--dialplan", default=None, help="dialplan name in --dialplans, or a YAML path (default: default)")

@@ -16,7 +16,7 @@ from voicebot.errors import InputError
 log = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the gateway (HTTP API + SIP)")
     p.add_argument("--http-port", type=int, default=8080, help="HTTP API port; 0 = no HTTP API")
     p.add_argument("--http-host", default="127.0.0.1")
@@ -137,7 +137,7 @@ async def _http(services: Any, args: argparse.Namespace, gateway: Any, superviso
 
     config = uvicorn.Config(app, host=args.http_host, port=args.http_port, log_level="warning")
     server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # our loop owns signals
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]  # our loop owns signals
     serving = asyncio.create_task(server.serve())
     print(f"voicebot: HTTP API on http://{args.http_host}:{args.http_port}", flush=True)
     try:

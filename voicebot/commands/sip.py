@@ -8,7 +8,7 @@ from pathlib import Path
 from voicebot.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kamailio-config", help="write a Kamailio config that fronts `serve --workers N`")
     p.add_argument("--out", type=Path, default=Path("kamailio"), help="folder for kamailio.cfg and dispatcher.list")
     p.add_argument("--listen", default="127.0.0.1:5060", help="proxy address HOST:PORT (UDP and TCP)")

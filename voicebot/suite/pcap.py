@@ -36,7 +36,7 @@ class _Stream:
     packets: list[tuple[float, int, int, bytes]] = field(default_factory=list)  # (t, seq, ts, payload)
 
 
-def _open(path: Path, fh):  # type: ignore[no-untyped-def]
+def _open(path: Path, fh):
     magic = fh.read(4)
     fh.seek(0)
     if magic == b"\x0a\x0d\x0d\x0a":
@@ -44,7 +44,7 @@ def _open(path: Path, fh):  # type: ignore[no-untyped-def]
     return dpkt.pcap.Reader(fh)
 
 
-def _ip_of(linktype: int, buf: bytes):  # type: ignore[no-untyped-def]
+def _ip_of(linktype: int, buf: bytes):
     if linktype == dpkt.pcap.DLT_EN10MB:
         return dpkt.ethernet.Ethernet(buf).data
     if linktype == 113:  # Linux cooked capture
@@ -58,7 +58,7 @@ def _ip_of(linktype: int, buf: bytes):  # type: ignore[no-untyped-def]
     raise AudioFormatError(f"link type {linktype} is not supported (use Ethernet, Linux cooked or raw IP)")
 
 
-def _addr(ip) -> str:  # type: ignore[no-untyped-def]
+def _addr(ip) -> str:
     fam = socket.AF_INET6 if isinstance(ip, dpkt.ip6.IP6) else socket.AF_INET
     return socket.inet_ntop(fam, ip.src)
 

@@ -60,7 +60,7 @@ class SipProbe:
         self.sip.close()
         self.rtp.close()
 
-    def _base(self, method: str, uri: str, cseq: int, branch: str | None = None) -> list[str]:
+    def _base(self, method: str, uri: str, cseq: int, branch: int | str | None = None) -> list[str]:
         sport, to_tag = self.sip.getsockname()[1], f";tag={self.peer_tag}" if self.peer_tag else ""
         return [
             f"{method} {uri} SIP/2.0",
