@@ -91,11 +91,20 @@ class PlaybackDone:
 
 
 @dataclass(slots=True, frozen=True)
+class TransferFailed:
+    """The transport could not reach the agent (REFER refused and no bridge): the dialog goes on."""
+
+    t: float
+
+
+@dataclass(slots=True, frozen=True)
 class CallerHangup:
     t: float
 
 
-CallerEvent = CallStarted | SpeechStarted | Transcript | Dtmf | Timeout | PlaybackDone | CallerHangup
+CallerEvent = (
+    CallStarted | SpeechStarted | Transcript | Dtmf | Timeout | PlaybackDone | TransferFailed | CallerHangup
+)
 
 
 # ---------------------------------------------------------------- dialog actions

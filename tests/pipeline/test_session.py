@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from voicebot.asr.base import AsrResult
 from voicebot.dialog.plan import Dialplan
+from voicebot.frames import AudioFrame, Dtmf
 from voicebot.intent.keywords import KeywordIntentEngine
 from voicebot.replay import replay_call
 from voicebot.transports.wav import CallAudio
@@ -142,3 +144,42 @@ async def test_caller_going_on_after_an_early_answer_barges_in_and_is_heard_as_a
     assert rec["barge_ins"] == 1  # the early answer to "pas" was cut when the caller went on
     pas_answer = next(t for t in rec["turns"] if t["speaker"] == "bot" and t["text"].startswith("Et pas"))
     assert pas_answer["end_s"] <= start + 1.4 + 0.1
+
+
+async def test_failed_transfer_keeps_the_caller_and_offers_a_call_back() -> None:
+    """REFER refused and no bridge: the caller hears why, gets the hours, and can ask to be called back."""
+    from voicebot.clock import VirtualClock
+    from voicebot.gateway import create_session
+    from voicebot.transports.wav import TimelineSink
+
+    class NoAgent:
+        async def transfer(self, target: str, context: dict) -> bool:
+            return False
+
+        async def hangup(self, reason: str) -> None:
+            self.reason = reason
+
+    services = FakeServices(ScriptedRecognizer(["ja tak"]))
+    plan = PLAN.model_copy(update={"vocabulary": []})
+    clock, sink, control = VirtualClock(), TimelineSink(RATE), NoAgent()
+    session = create_session(services, plan, clock=clock, sink=sink, control=control, in_rate=RATE)  # type: ignore[arg-type]
+    run = asyncio.create_task(session.run())
+    audio = call_audio(40.0, [(22.0, 0.6)])  # says "ja tak" after the offer
+    step = RATE // 50
+    for i in range(len(audio.pcm) // step):
+        await clock.advance_to(i * 0.02)
+        if session.finished:
+            break
+        if i == int((GREETING_S + 0.5) / 0.02):
+            await session.inbox.put(Dtmf("0", i * 0.02))
+        await session.inbox.put(AudioFrame(audio.pcm[i * step : (i + 1) * step], RATE, i * 0.02))
+    t = i * 0.02
+    while not run.done():
+        t += 0.02
+        await clock.advance_to(t)
+    rec = (await run).to_dict()
+    said = " ".join(turn["text"] for turn in rec["turns"] if turn["speaker"] == "bot")
+    assert "ikke stille dig videre" in said and "ringes op" in said
+    assert rec["transfer"]["failed"] is True and rec["outcome"] != "transferred"
+    assert rec["callback"]["reason"] == "technical"
+    assert control.reason == "callback"

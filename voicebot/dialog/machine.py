@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from voicebot.dialog.hours import OpenState, describe_week, open_state
-from voicebot.dialog.plan import Dialplan, Message
+from voicebot.dialog.plan import Dialplan, Message, WhenClosed
 from voicebot.dialog.text import TOPIC_LABELS, fill, match_option, merge, render, survey_score
 from voicebot.frames import (
     Callback,
@@ -35,6 +35,7 @@ from voicebot.frames import (
     Timeout,
     Transcript,
     Transfer,
+    TransferFailed,
     TurnResult,
 )
 from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN, IntentEngine, IntentResult
@@ -95,6 +96,10 @@ class Dialog:
         return self._deadline
 
     def on(self, event: Any, now: float) -> list[DialogAction]:
+        if isinstance(event, TransferFailed) and self.state is State.ENDED:
+            # never drop the caller: say so, give the opening hours and offer a call back
+            self.state, self._callback_reason = State.CALLBACK, "technical"
+            return self._speak(self.plan.messages.transfer_failed)
         if self.ended:
             return []
         match event:
@@ -303,7 +308,7 @@ class Dialog:
             if said == "nej":
                 self.state = State.ANYTHING_ELSE
                 return self._speak(self.plan.messages.anything_else)
-            closed = self.plan.hours.when_closed  # type: ignore[union-attr]
+            closed = self.plan.hours.when_closed if self.plan.hours else WhenClosed()
             reason = self._callback_reason
             acts: list[DialogAction] = [Callback(self.caller, reason, self._context(reason))]
             return [*acts, *self._speak(closed.callback_confirmation, listen=False), *self._goodbye("callback")]

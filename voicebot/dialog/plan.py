@@ -50,6 +50,10 @@ class Messages(Strict):
     confirm: Message = msg("Vil du høre om {topic}? Sig ja eller nej.")
     confirm_no: Message = msg("Undskyld. Hvad kan jeg så hjælpe dig med?")
     no_answer: Message = msg("Det kan jeg desværre ikke svare på.")
+    transfer_failed: Message = msg(
+        "Jeg kan desværre ikke stille dig videre lige nu. Borgerservice har åbent {hours}. "
+        "Vil du ringes op af en medarbejder? Sig ja eller nej."
+    )
 
 
 class AsrEngine(Strict):

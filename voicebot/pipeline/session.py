@@ -43,6 +43,7 @@ from voicebot.frames import (
     Timeout,
     Transcript,
     Transfer,
+    TransferFailed,
     TurnResult,
     UserTurn,
 )
@@ -301,14 +302,18 @@ class CallSession:
             await self.clock.sleep_until(self.clock.now() + 0.02)
         await self.clock.sleep_until(self._bot_until)
         if isinstance(action, Transfer):
-            self.record.outcome = "transferred"
-            self.record.transfer = {"target": action.target, "reason": action.reason}
+            transfer: dict[str, Any] = {"target": action.target, "reason": action.reason}
+            self.record.outcome, self.record.transfer = "transferred", transfer
             self.record.extra["handover"] = action.context
-            ok = await self.control.transfer(action.target, {**action.context, "reason": action.reason})
-            if not ok:
-                self.record.extra["transfer_failed"] = True
-            self._finish("transfer")
-        else:
+            if await self.control.transfer(action.target, {**action.context, "reason": action.reason}):
+                self._finish("transfer")
+                return
+            # No agent could be reached: the caller is still on the line; the dialog goes on.
+            self.record.outcome = "abandoned"
+            transfer["failed"] = True
+            self._count("transfer_failures")
+            await self._events.put(TransferFailed(self.clock.now()))
+        elif isinstance(action, Hangup):
             helped = self.record.answered_topic() or action.reason == "completed"
             self.record.outcome = "contained" if helped else "abandoned"
             await self.control.hangup(action.reason)

@@ -27,10 +27,6 @@ from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
 from voicebot.transports.sip.livecall import LiveCall, SipControl, SipSink
 
 log = logging.getLogger(__name__)
-TRANSFER_FAILED = (
-    "Jeg kan desværre ikke stille dig om til en medarbejder lige nu. "
-    "Ring venligst igen inden for kommunens åbningstid. Tak for opkaldet."
-)
 
 
 class SipGateway:
@@ -167,8 +163,6 @@ class SipGateway:
                 store.start(rec)
             await session.run(called=call.called, caller=call.caller)
             rec.extra["transfer_via"] = control.via or None
-            if rec.extra.get("transfer_failed") and not call.ended.is_set():
-                await self._say_and_wait(call, TRANSFER_FAILED)
             if not call.bridged:
                 await control.hangup(session.end_reason or "done")
             if store is not None:
@@ -191,13 +185,6 @@ class SipGateway:
                 log.warning("ignoring X-Voicebot-Test-Dialplan %r: no such dialplan", name)
         return self.services.dialplans.for_number(call.called)
 
-    async def _say_and_wait(self, call: LiveCall, text: str) -> None:
-        synth = self.services.synthesizer()
-        loop = asyncio.get_running_loop()
-        pcm = await loop.run_in_executor(None, synth.synthesize, text, call.sink.sample_rate)
-        _start, end = call.sink.play(pcm, call.clock.now())
-        while call.clock.now() < end and not call.ended.is_set():
-            await asyncio.sleep(0.05)
 
     def _log_call(self, call: LiveCall) -> None:
         if self.call_log is None or call.session is None:
