@@ -183,3 +183,21 @@ async def test_failed_transfer_keeps_the_caller_and_offers_a_call_back() -> None
     assert rec["transfer"]["failed"] is True and rec["outcome"] != "transferred"
     assert rec["callback"]["reason"] == "technical"
     assert control.reason == "callback"
+
+
+async def test_a_failing_stage_hands_the_caller_to_a_human() -> None:
+    class BrokenRecognizer(ScriptedRecognizer):
+        def transcribe(self, audio: np.ndarray, *, prompt: str | None = None, cancel: object = None) -> AsrResult:
+            from voicebot.errors import EngineError
+
+            raise EngineError("decoder crashed")
+
+    services = FakeServices(BrokenRecognizer([]))
+    audio = call_audio(20.0, [(GREETING_S + 0.5, 1.0)])
+    res = await replay_call(audio, services=services, plan=PLAN, call_id="t7")  # type: ignore[arg-type]
+    rec = res.record.to_dict()
+    assert rec["outcome"] == "error"
+    assert rec["transfer"] == {"target": PLAN.transfer.queues["default"], "reason": "technical"}
+    assert res.transfers and res.transfers[0][1]["reason"] == "technical"
+    assert rec["error"].startswith("asr: EngineError")
+    assert rec["end_reason"] == "error"

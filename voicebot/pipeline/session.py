@@ -130,7 +130,7 @@ class CallSession:
         self._turns: Channel[UserTurn | Pause] = Channel(activity, 8, "turns")
         self._events: Channel[CallerEvent] = Channel(activity, 64, "events")
         self._says: Channel[tuple[Say, float]] = Channel(activity, 16, "says")
-        self._tasks = TaskOwner(activity, record.call_id)
+        self._tasks = TaskOwner(activity, record.call_id, on_failure=self._stage_failed)
         self._frontend = AudioFrontEnd(config.in_rate, config.endpoint)
         self._timer: asyncio.Task[None] | None = None
         self._done = asyncio.Event()
@@ -141,6 +141,7 @@ class CallSession:
         self._pending_says = 0  # queued or being synthesised
         self._caller_audio: list[np.ndarray] = []
         self._spec_cancel: threading.Event | None = None  # set when speech resumes during a speculation
+        self._failing = False
         self.dtmf_log: list[tuple[float, str]] = []
         self.end_reason = ""
 
@@ -174,6 +175,25 @@ class CallSession:
     def bot_idle(self, now: float) -> bool:
         """Nothing to say and nothing playing: the bot waits for the caller."""
         return now >= self._bot_until and self._pending_says == 0 and not self._frontend.endpointer.in_turn
+
+    def _stage_failed(self, stage: str, exc: BaseException) -> None:
+        """A broken stage must not leave the caller in silence: hand over to a human (reason technical)."""
+        if self.finished or self._failing:
+            return
+        self._failing = True
+        self.record.extra["error"] = f"{stage}: {type(exc).__name__}"
+        self._tasks.spawn(self._fail_over(), "fail-over")
+
+    async def _fail_over(self) -> None:
+        plan = self.dialog.plan
+        target = plan.transfer.queues.get(plan.transfer.human_queue) or next(iter(plan.transfer.queues.values()))
+        self.sink.flush(self.clock.now())
+        transferred = await self.control.transfer(target, {"reason": "technical", "kommune": plan.kommune})
+        if transferred:
+            self.record.transfer = {"target": target, "reason": "technical"}
+        else:
+            await self.control.hangup("technical")
+        self._finish("error")
 
     def _finish(self, reason: str) -> None:
         self.end_reason = reason

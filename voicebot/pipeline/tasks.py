@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from voicebot.clock import Activity
@@ -27,11 +27,14 @@ async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
 class TaskOwner:
     """Starts tasks that count as activity while they run and are cancelled together."""
 
-    def __init__(self, activity: Activity, name: str = "") -> None:
+    def __init__(
+        self, activity: Activity, name: str = "", on_failure: Callable[[str, BaseException], None] | None = None
+    ) -> None:
         self._activity = activity
         self._tasks: set[asyncio.Task[Any]] = set()
         self.name = name
         self.failures: list[BaseException] = []
+        self._on_failure = on_failure
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         self._activity.add()
@@ -46,6 +49,8 @@ class TaskOwner:
         self._tasks.discard(task)
         self._activity.done()
         coro.close()
+        if not task.cancelled():
+            task.exception()  # logged and reported in _run; mark it retrieved
 
     async def _run(self, coro: Coroutine[Any, Any, Any], name: str) -> Any:
         try:
@@ -55,6 +60,8 @@ class TaskOwner:
         except Exception as exc:
             log.exception("task %s failed", name)
             self.failures.append(exc)
+            if self._on_failure is not None:
+                self._on_failure(name, exc)
             raise
 
     async def close(self) -> None:
