@@ -1,5 +1,10 @@
-"""Intent engine benchmark: held-out phrases (clean and with simulated ASR noise) and the 29 real
-question headings from the shared corpus. Writes bench/out/intents.json and bench/out/intents.md.
+"""Intent engine benchmark: held-out phrases (clean, with simulated ASR noise, and through real ASR) and
+the 29 real question headings from the shared corpus. Writes bench/out/intents.json and bench/out/intents.md.
+
+"heldout_asr" is the held-out split spoken by espeak-ng (8 kHz G.711, as the call suite) and transcribed by
+the project's Whisper with the call prompt; the transcripts are cached in voicebot/intent/data/asr_heldout.jsonl
+(remake with bench/make_asr_augmentation.py heldout). "heldout_asr_informative" is its subset that still
+shares a content word with the phrase spoken (the rest carries nothing a text model could recover).
 
     .venv/bin/python bench/intents.py
 """
@@ -19,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from voicebot.config import load_settings  # noqa: E402
+from voicebot.intent.asr_data import informative, load_transcripts  # noqa: E402
 from voicebot.intent.engine import DanishIntentEngine  # noqa: E402
 from voicebot.intent.evaluation import evaluate  # noqa: E402
 from voicebot.intent.knowledge import DATA_DIR  # noqa: E402
@@ -40,9 +46,14 @@ def main() -> int:
     questions = {q["question"] for q in json.loads(CORPUS.read_text(encoding="utf-8"))["questions"]}
     headings = [(r["question"], r["intent"]) for r in labels if r["question"] in questions]
     with_ctx = {r["question"]: r["intent"] for r in labels if r.get("needs_context")}
+    asr = load_transcripts(DATA_DIR / "asr_heldout.jsonl")
     runs = {
         "heldout": evaluate(engine, heldout),
         "heldout_noisy": evaluate(engine, noisy),
+        "heldout_asr": evaluate(engine, [(t.text, t.intent) for t in asr]),
+        "heldout_asr_informative": evaluate(
+            engine, [(t.text, t.intent) for t in asr if informative(t.text, t.source)]
+        ),
         "headings": evaluate(engine, headings),
         "headings_followup": evaluate(
             engine, headings, context=lambda gold: {"last_topic": gold}

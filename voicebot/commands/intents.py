@@ -13,7 +13,7 @@ from voicebot.config import load_settings
 from voicebot.errors import InputError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help="ask the intent engine one question, as the chat API would")
     p.add_argument("text", help="the question, e.g. 'hvad koster et pas?'")
     p.add_argument("--kommune", default=None, help="the caller's kommune, e.g. Odder")
@@ -70,11 +70,12 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    from voicebot.intent.asr_data import ASR_FILE, load_transcripts
     from voicebot.intent.calibration import cross_validate, fit, write
     from voicebot.intent.knowledge import DATA_DIR
     from voicebot.intent.model import load_phrases
 
-    pairs = cross_validate(load_phrases(DATA_DIR / "phrases.yaml"))
+    pairs = cross_validate(load_phrases(DATA_DIR / "phrases.yaml"), asr=load_transcripts(DATA_DIR / ASR_FILE))
     cal = fit(pairs)
     out = args.out or DATA_DIR / "calibration.json"
     write(cal, out, len(pairs))

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from voicebot.intent.asr_data import ASR_FILE, training_transcripts
 from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN, IntentResult
 from voicebot.intent.calibration import Calibrator, raw_score
 from voicebot.intent.entities import extract
@@ -43,7 +44,9 @@ class DanishIntentEngine:
 
     @classmethod
     def load(cls, data_dir: Path = DATA_DIR, *, cache_dir: Path | None = None) -> DanishIntentEngine:
-        model = IntentModel(load_phrases(data_dir / "phrases.yaml"), cache_dir=cache_dir)
+        phrases = load_phrases(data_dir / "phrases.yaml")
+        extra = training_transcripts(data_dir / ASR_FILE, {t for t, _ in phrases})
+        model = IntentModel(phrases, extra=extra, cache_dir=cache_dir)
         return cls(model, Calibrator.load(data_dir / "calibration.json"), KnowledgeBase.load(data_dir))
 
     def classify(

@@ -23,6 +23,7 @@ class SparseSoftmax:
         lr: float = 0.2,
         l2: float = 1e-4,
         class_weight: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> SparseSoftmax:
         n = len(rows)
         counts = np.array([len(r) for r in rows])
@@ -34,7 +35,10 @@ class SparseSoftmax:
         cols, col_start = np.unique(idx[order], return_index=True)
         Y = np.zeros((n, self.W.shape[1]), dtype=np.float32)
         Y[np.arange(n), labels] = 1.0
-        sw = (class_weight[labels] if class_weight is not None else np.ones(n, dtype=np.float32))[:, None] / n
+        sw = class_weight[labels] if class_weight is not None else np.ones(n, dtype=np.float32)
+        if sample_weight is not None:
+            sw = sw * sample_weight
+        sw = (sw / n).astype(np.float32)[:, None]
         mW, vW = np.zeros_like(self.W), np.zeros_like(self.W)
         mb, vb = np.zeros_like(self.b), np.zeros_like(self.b)
         b1, b2, eps = 0.9, 0.999, 1e-8

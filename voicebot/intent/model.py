@@ -1,8 +1,10 @@
 """The trained intent model: features → spelling fix → sparse softmax, with a weight cache.
 
-Training data is the phrase file plus seeded noisy copies (voicebot.intent.noise), so the model
-learns what Whisper does to Danish. Training takes seconds; the weights are cached on disk keyed
-by a hash of the phrases and this module's version, so later loads take well under a second.
+Training data is the phrase file plus seeded noisy copies (voicebot.intent.noise), plus `extra`:
+real Whisper transcripts of the training phrases (voicebot.intent.asr_data), weighted by
+`extra_weight`, so the model learns what Whisper does to Danish. Training takes seconds; the
+weights are cached on disk keyed by a hash of the data and this module's version, so later loads
+take well under a second.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from voicebot.intent.normalize import clean
 from voicebot.intent.spelling import Speller
 
 log = logging.getLogger(__name__)
-MODEL_VERSION = "knn-lr-3"
+MODEL_VERSION = "knn-lr-4"
 AUGMENT = 2  # noisy copies per phrase
 EPOCHS = 120
+EXTRA_WEIGHT = 1.0  # weight of one real ASR transcript against one phrase
 
 
 def load_phrases(path: Path) -> list[tuple[str, str]]:
@@ -42,9 +45,20 @@ def load_phrases(path: Path) -> list[tuple[str, str]]:
 
 
 class IntentModel:
-    def __init__(self, examples: list[tuple[str, str]], *, cache_dir: Path | None = None, seed: int = 7) -> None:
+    def __init__(
+        self,
+        examples: list[tuple[str, str]],
+        *,
+        extra: list[tuple[str, str]] | None = None,
+        extra_weight: float = EXTRA_WEIGHT,
+        cache_dir: Path | None = None,
+        seed: int = 7,
+    ) -> None:
         rng = random.Random(seed)
-        train = examples + [(corrupt(t, rng), i) for t, i in examples for _ in range(AUGMENT)]
+        extra = list(extra or [])
+        synthetic = examples + [(corrupt(t, rng), i) for t, i in examples for _ in range(AUGMENT)]
+        train = synthetic + extra
+        sample_weight = np.array([1.0] * len(synthetic) + [extra_weight] * len(extra), dtype=np.float32)
         self.intents = sorted({i for _, i in examples})
         raw = [raw_features(t) for t, _ in train]
         df: dict[str, int] = defaultdict(int)
@@ -57,7 +71,8 @@ class IntentModel:
         self._default_idf = math.log(n + 1) + 1.0
         self._index = {k: j for j, k in enumerate(sorted(df))}
         self.speller = Speller({w for t, _ in examples for w in clean(t).split()})
-        key = hashlib.sha256(repr((MODEL_VERSION, AUGMENT, EPOCHS, seed, examples)).encode()).hexdigest()[:16]
+        spec = (MODEL_VERSION, AUGMENT, EPOCHS, seed, examples, extra, extra_weight)
+        key = hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
         cached = cache_dir / f"intent-{key}.npz" if cache_dir else None
         self.lr = SparseSoftmax(len(self._index), len(self.intents))
         if cached and cached.is_file():
@@ -66,7 +81,7 @@ class IntentModel:
             return
         rows = [self._row(weight(g, self._idf, self._default_idf)) for g in raw]
         labels = np.array([self.intents.index(i) for _, i in train], dtype=np.int64)
-        self.lr.fit(rows, labels, epochs=EPOCHS, lr=0.1, l2=1e-4)
+        self.lr.fit(rows, labels, epochs=EPOCHS, lr=0.1, l2=1e-4, sample_weight=sample_weight)
         if cached:
             try:
                 cached.parent.mkdir(parents=True, exist_ok=True)
