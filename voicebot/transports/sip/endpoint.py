@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pjsua2 as pj
@@ -38,17 +39,20 @@ class SipConfig:
     user_agent: str = "voicebot"
     clock_rate: int = 8000
     log_level: int = 1
-    jitter_ms: int = 40  # jitter-buffer prefetch; raise it for lossy WAN links
+    # jitter-buffer prefetch; raise it for lossy WAN links
+    jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
     rtp_port: int = 0  # first RTP port; 0 = derived from the SIP port
     answer_delay_s: float = 0.0  # ring this long before answering (lets a CANCEL arrive)
+    # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
+    trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
 
 
 class SipEvents(Protocol):
     """The asyncio side. Every method is called on the event loop."""
 
     def on_incoming(self, key: int, called: str, caller: str, test: dict[str, str]) -> None: ...
-    def on_media(self, key: int, codec: str, out: deque[bytes]) -> None: ...
-    def on_audio(self, key: int, data: bytes) -> None: ...
+    def on_media(self, key: int, codec: str, out: deque[bytes], tx_times: deque[float]) -> None: ...
+    def on_audio(self, key: int, data: bytes, t_port: float | None = None) -> None: ...
     def on_dtmf(self, key: int, digit: str, method: str) -> None: ...
     def on_transfer(self, key: int, code: int, final: bool) -> None: ...
     def on_bridge(self, key: int, ok: bool, code: int) -> None: ...
@@ -227,13 +231,13 @@ class SipEndpoint:
 
     def new_port(self, call: BotCall) -> CallPort:
         key, on_audio, post = call.key, self.events.on_audio, self._post
-        port = CallPort(self.cfg.clock_rate, lambda data: post(on_audio, key, data))
+        port = CallPort(self.cfg.clock_rate, lambda data, *t: post(on_audio, key, data, *t), self.cfg.trace)
         port.open(f"call{key}")
         return port
 
     def media_up(self, call: BotCall) -> None:
         assert call.port is not None
-        self._post(self.events.on_media, call.key, call.codec, call.port.out)
+        self._post(self.events.on_media, call.key, call.codec, call.port.out, call.port.tx_times)
 
     def dtmf(self, call: BotCall, digit: str, method: str) -> None:
         self._post(self.events.on_dtmf, call.key, digit, method)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,21 +80,26 @@ class SipGateway:
         assert self.endpoint is not None and self.loop is not None
         self.loop.call_later(self.cfg.answer_delay_s, self.endpoint.submit, self.endpoint.answer, key, 200)
 
-    def on_media(self, key: int, codec: str, out: deque[bytes]) -> None:
+    def on_media(self, key: int, codec: str, out: deque[bytes], tx_times: deque[float]) -> None:
         call = self.calls.get(key)
         if call is None or call.answered:
             return
         call.answered = True
         call.codec = codec
         call.sink.attach(out)
+        call.tx_times = tx_times
         call.task = asyncio.get_running_loop().create_task(self._run_call(call), name=f"sip-call-{key}")
 
-    def on_audio(self, key: int, data: bytes) -> None:
+    def on_audio(self, key: int, data: bytes, t_port: float | None = None) -> None:
         call = self.calls.get(key)
         if call is None or call.session is None or call.session.finished:
             return
         call.rx_frames += 1
-        frame = AudioFrame(np.frombuffer(data, dtype="<i2"), self.cfg.clock_rate, call.clock.now())
+        now = call.clock.now()
+        pcm = np.frombuffer(data, dtype="<i2")
+        if t_port is not None:  # trace mode
+            call.rx_trace.append((t_port, time.monotonic(), float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))))
+        frame = AudioFrame(pcm, self.cfg.clock_rate, now)
         try:
             call.session.inbox.put_nowait(frame)
         except asyncio.QueueFull:
@@ -195,6 +201,8 @@ class SipGateway:
             "rx_dropped": call.rx_dropped, "dtmf": call.dtmf, "flushes": call.sink.flushes,
             "bridged": call.bridged, **call.sip_stats,
         }  # fmt: skip
+        if self.cfg.trace:
+            rec["sip"]["trace"] = {"rx": call.rx_trace, "tx": list(call.tx_times), "flushed_at": call.sink.flushed_at}
         with self.call_log.open("a", encoding="utf-8") as f:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 

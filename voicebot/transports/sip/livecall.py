@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ class SipSink:
         self.sample_rate = sample_rate
         self.out: deque[bytes] = deque()
         self.frame = sample_rate * 20 // 1000
-        self.flushes: list[float] = []
+        self.flushes: list[float] = []  # the barge-in's time on the caller's audio timeline
+        self.flushed_at: list[float] = []  # when flush ran (monotonic)
 
     def attach(self, out: deque[bytes]) -> None:
         out.extend(self.out)
@@ -59,6 +61,7 @@ class SipSink:
     def flush(self, t: float) -> None:
         self.out.clear()
         self.flushes.append(t)
+        self.flushed_at.append(time.monotonic())
 
 
 @dataclass
@@ -83,6 +86,8 @@ class LiveCall:
     bridged: bool = False
     local_hangup: bool = False  # we sent the BYE: its end is not the caller hanging up
     test: dict[str, str] = field(default_factory=dict)  # X-Voicebot-Test-* headers, if trusted
+    tx_times: deque[float] = field(default_factory=deque)  # bot frames handed to pjsua2 (trace mode)
+    rx_trace: list[tuple[float, float, float]] = field(default_factory=list)  # (port, loop, rms), trace mode
 
     @property
     def call_id(self) -> str:

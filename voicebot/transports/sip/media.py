@@ -9,6 +9,7 @@ three pointers (begin, end, end of storage), which is what `_vec_span` reads.
 from __future__ import annotations
 
 import ctypes
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -31,9 +32,13 @@ def frame_bytes(frame: pj.MediaFrame) -> bytes:
 
 
 class CallPort(pj.AudioMediaPort):
-    """Caller audio out to `on_rx(bytes)`; bot audio in from `out` (a deque of 20 ms PCM16 frames)."""
+    """Caller audio out to `on_rx(bytes)`; bot audio in from `out` (a deque of 20 ms PCM16 frames).
 
-    def __init__(self, rate: int, on_rx: Callable[[bytes], None]) -> None:
+    With `trace`, `on_rx` also gets the clock thread's monotonic time of each frame, and the
+    times at which bot frames were handed to the bridge are kept in `tx_times` (barge-in bench).
+    """
+
+    def __init__(self, rate: int, on_rx: Callable[..., None], trace: bool = False) -> None:
         super().__init__()
         self.rate = rate
         self.frame_bytes = rate * FRAME_MS // 1000 * 2
@@ -42,6 +47,8 @@ class CallPort(pj.AudioMediaPort):
         self.rx_frames = 0
         self.tx_frames = 0
         self.active = True
+        self.trace = trace
+        self.tx_times: deque[float] = deque(maxlen=6000)
 
     def open(self, name: str) -> None:
         fmt = pj.MediaFormatAudio()
@@ -58,7 +65,10 @@ class CallPort(pj.AudioMediaPort):
         data = frame_bytes(frame)
         if data:
             self.rx_frames += 1
-            self.on_rx(data)
+            if self.trace:
+                self.on_rx(data, time.monotonic())
+            else:
+                self.on_rx(data)
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 name
         try:
@@ -75,3 +85,5 @@ class CallPort(pj.AudioMediaPort):
         frame.size = len(data)
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
         self.tx_frames += 1
+        if self.trace:
+            self.tx_times.append(time.monotonic())

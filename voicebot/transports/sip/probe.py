@@ -26,6 +26,8 @@ class ProbeResult:
     rx_seq: list[int] = field(default_factory=list)
     bye_from_gateway: bool = False
     sent_frames: int = 0
+    sent: list[float] = field(default_factory=list)  # send time of each frame, seconds since t0
+    t0: float = 0.0  # time.monotonic() when the first frame was sent (rx times are relative to it)
 
     def energy(self) -> np.ndarray:
         """RMS of each received 20 ms frame."""
@@ -119,12 +121,13 @@ class SipProbe:
         assert self.remote_rtp is not None
         n_frames = int(hold_s / 0.02)
         pcm = np.concatenate([pcm.astype(np.int16), np.zeros(max(0, n_frames * FRAME - len(pcm)), np.int16)])
-        t0 = time.monotonic()
+        t0 = res.t0 = time.monotonic()
         ssrc = random.getrandbits(32)
         self.sip.setblocking(False)
         for i in range(n_frames):
             payload = ulaw_encode(pcm[i * FRAME : (i + 1) * FRAME])
             self.rtp.sendto(rtp_packet(PT_PCMU, i, i * FRAME, ssrc, payload, i == 0), self.remote_rtp)
+            res.sent.append(time.monotonic() - t0)
             res.sent_frames += 1
             next_t = t0 + (i + 1) * 0.02
             while True:
