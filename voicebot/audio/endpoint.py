@@ -29,6 +29,41 @@ class EndpointConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BargeInConfig:
+    """The early barge-in trigger: `frames` consecutive voiced frames, each at least `min_dbfs`
+    and `above_noise_db` over the caller channel's noise floor (the caller leg carries no bot
+    echo). It fires before the turn-start debounce; a turn still needs `start_ms`."""
+
+    frames: int = 2
+    min_dbfs: float = -45.0
+    above_noise_db: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Onset:
+    """Caller speech has begun (the barge-in trigger); not a turn start."""
+
+    t: float
+
+
+class OnsetDetector:
+    def __init__(self, cfg: BargeInConfig | None = None) -> None:
+        self.cfg = cfg or BargeInConfig()
+        self.noise_dbfs = -90.0
+        self._run = 0
+
+    def push(self, dbfs: float, speech: bool, t_end: float) -> Onset | None:
+        """One frame's level and VAD decision; `t_end` is the end of the frame."""
+        cfg = self.cfg
+        if not speech:  # noise floor: follows a quieter channel at once, a louder one slowly
+            rate = 0.5 if dbfs < self.noise_dbfs else 0.05
+            self.noise_dbfs += rate * (max(dbfs, -90.0) - self.noise_dbfs)
+        loud = speech and dbfs >= max(cfg.min_dbfs, self.noise_dbfs + cfg.above_noise_db)
+        self._run = self._run + 1 if loud else 0
+        return Onset(t_end) if self._run == cfg.frames else None
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     """A short pause inside a turn: audio so far, for speculative decoding."""
 

@@ -24,11 +24,13 @@ class Vad:
         self.sample_rate = sample_rate
         self.min_dbfs = min_dbfs
         self._vad = webrtcvad.Vad(aggressiveness)
+        self.last_dbfs = -120.0  # level of the frame last classified
 
     def is_speech(self, pcm: np.ndarray) -> bool:
         n = len(pcm)
         if n * 1000 // self.sample_rate not in (10, 20, 30):
             raise ValueError(f"VAD frame must be 10/20/30 ms, got {n} samples at {self.sample_rate} Hz")
-        if rms_dbfs(pcm) < self.min_dbfs:
+        self.last_dbfs = rms_dbfs(pcm)
+        if self.last_dbfs < self.min_dbfs:
             return False
         return bool(self._vad.is_speech(pcm.astype(np.int16, copy=False).tobytes(), self.sample_rate))

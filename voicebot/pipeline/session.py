@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from voicebot.asr.base import Recognizer
-from voicebot.audio.endpoint import EndpointConfig, Pause
+from voicebot.audio.endpoint import EndpointConfig, Onset, Pause
 from voicebot.audio.frontend import AudioFrontEnd
 from voicebot.calls.record import CallRecord, Turn
 from voicebot.clock import Clock
@@ -218,8 +218,10 @@ class CallSession:
                     await self._on_front_event(ev)
                 await self._events.put(item)
 
-    async def _on_front_event(self, ev: SpeechStarted | UserTurn | Pause) -> None:
-        if isinstance(ev, SpeechStarted):
+    async def _on_front_event(self, ev: SpeechStarted | UserTurn | Pause | Onset) -> None:
+        if isinstance(ev, Onset):  # caller speech begins: cut the bot now, before the turn debounce
+            self._barge_in(ev.t)
+        elif isinstance(ev, SpeechStarted):
             if self._spec_cancel is not None:  # the caller went on: the speculation is moot
                 self._spec_cancel.set()
             self._barge_in(ev.t)
