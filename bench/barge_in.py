@@ -37,6 +37,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from voicebot.audio.endpoint import Onset  # noqa: E402
 from voicebot.audio.frontend import AudioFrontEnd  # noqa: E402
 from voicebot.audio.g711 import telephone_band, ulaw_decode, ulaw_encode  # noqa: E402
 from voicebot.audio.resample import resample  # noqa: E402
@@ -72,11 +73,12 @@ def rms(frames: np.ndarray) -> np.ndarray:
 
 
 def offline_vad_ms(pcm: np.ndarray, onset_frame: int) -> float:
-    """SpeechStarted on the front end's own frame timeline, after the onset frame was sent."""
+    """The first barge-in trigger (Onset or SpeechStarted) on the front end's own frame timeline,
+    after the start of the onset frame."""
     fe = AudioFrontEnd(8000)
     for i in range(len(pcm) // 160):
         for ev in fe.push(AudioFrame(pcm[i * 160 : (i + 1) * 160], 8000, i * 0.02)):
-            if isinstance(ev, SpeechStarted):
+            if isinstance(ev, (Onset, SpeechStarted)):
                 return (ev.t - onset_frame * 0.02) * 1000.0
     return float("nan")
 
@@ -143,6 +145,9 @@ def breakdown(call: dict, rec: dict) -> dict:
     tr = rec["sip"]["trace"]
     sent, cut = call["sent"], call["cut"]
     rx = [r for r in tr["rx"] if r[0] > sent - 0.005 and r[2] > VOICED]
+    if os.environ.get("BARGE_DEBUG"):
+        print([(round((r[0] - sent) * 1000), round((r[1] - sent) * 1000), round(r[2])) for r in tr["rx"]
+               if abs(r[0] - sent) < 0.1], [round((f - sent) * 1000) for f in tr["flushed_at"]])
     flushed = [f for f in tr["flushed_at"] if f > sent]
     out = {"total": (cut - sent) * 1000.0 if cut else float("nan"), "vad": call["vad"]}
     if rx:
