@@ -9,8 +9,9 @@ Measured per call, all on time.monotonic() (one clock for both processes on Linu
 - jb: that frame sent → the media port's onFrameReceived (jitter buffer + conference bridge);
 - hop: onFrameReceived → the asyncio loop (call_soon_threadsafe);
 - front: the loop has the frame → sink.flush (resampler, VAD, endpointer, session);
-- vad: the part of `front` the VAD/endpointer needs by design (the same audio replayed offline
-  through the call front end, on its frame timeline);
+- vad: the trigger's delay by design (the same audio replayed offline through the call front end,
+  on the RTP frame grid; pjmedia hands the port frames shifted by ~5 ms, so online the
+  voiced frames, and with them jb and front, can fall one frame differently);
 - tail: sink.flush → the first silent RTP frame arrives at the UAC (clock tick + bridge + RTP).
 
     .venv/bin/python bench/barge_in.py [--calls 10] [--jitter-ms 40]
