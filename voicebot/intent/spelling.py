@@ -15,7 +15,8 @@ from voicebot.intent.normalize import phonetic, to_ascii
 
 class Speller:
     def __init__(self, vocabulary: set[str], *, cutoff: float = 80.0) -> None:
-        self._words = {to_ascii(w): w for w in vocabulary if len(w) >= 3}
+        # sorted: fuzzy-match ties resolve the same way in every process (set order follows the hash seed)
+        self._words = {to_ascii(w): w for w in sorted(vocabulary) if len(w) >= 3}
         self._by_key: dict[str, str] = {}
         for a, w in sorted(self._words.items()):
             self._by_key.setdefault(phonetic(a), w)
