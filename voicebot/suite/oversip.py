@@ -104,6 +104,35 @@ SIP/2.0 202 Accepted
 [last_CSeq:]
 Content-Length: 0
 ]]></send>
+  <!-- as a phone does once it has reached the transfer target: report 200 in a sipfrag NOTIFY -->
+  <send retrans="500"><![CDATA[
+NOTIFY [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:{test_id}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>;tag=[$rtag]
+[routes]
+Call-ID: [call_id]
+CSeq: 3 NOTIFY
+Contact: sip:{test_id}@[local_ip]:[local_port]
+Event: refer
+Subscription-State: terminated;reason=noresource
+Max-Forwards: 70
+Content-Type: message/sipfrag;version=2.0
+Content-Length: [len]
+
+SIP/2.0 200 OK
+]]></send>
+  <recv response="200" optional="true"/>
+  <recv request="BYE" timeout="15000" ontimeout="hangup"/>
+  <send next="end"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
   <label id="hangup"/>
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
