@@ -25,7 +25,8 @@ bench: $(STAMP_TEST) apt-test
 	$(PY) -m bench
 
 $(PY):
-	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
+	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV) 2>/dev/null \
+	  || (rm -rf $(VENV) && ./scripts/ensure-apt.sh python3-venv && python3 -m venv $(VENV))
 	$(PIP) install -q --upgrade pip
 
 $(STAMP_RUN): pyproject.toml | $(PY)
