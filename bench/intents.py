@@ -27,12 +27,32 @@ from voicebot.config import load_settings  # noqa: E402
 from voicebot.intent.asr_data import informative, load_transcripts  # noqa: E402
 from voicebot.intent.engine import DanishIntentEngine  # noqa: E402
 from voicebot.intent.evaluation import evaluate  # noqa: E402
+from voicebot.intent.human import HUMAN_INTENT, asks_for_human  # noqa: E402
 from voicebot.intent.knowledge import DATA_DIR  # noqa: E402
 from voicebot.intent.model import load_phrases  # noqa: E402
 from voicebot.intent.noise import corrupt  # noqa: E402
+from voicebot.intent.normalize import clean, to_ascii  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpus" / "kommune_faq" / "kommune_faq.json"
 OUT = REPO / "bench" / "out"
+
+
+TRANSFER_AT = 0.35  # the dialog transfers on "medarbejder" at the confirm bar (default dialplan 0.35)
+
+
+def _transfers(engine: DanishIntentEngine, text: str) -> bool:
+    res = engine.classify(text, kommune="Odder")
+    return res.intent == HUMAN_INTENT and res.confidence >= TRANSFER_AT
+
+
+def human_transfers(engine: DanishIntentEngine, items: list[tuple[str, str]]) -> dict:
+    """Requests for a person that transfer, and transfers nobody asked for (by the model and by the rule)."""
+    asked = [t for t, i in items if i == HUMAN_INTENT]
+    other = [t for t, i in items if i != HUMAN_INTENT]
+    hit = sum(_transfers(engine, t) for t in asked)
+    false = sum(_transfers(engine, t) for t in other)
+    return {"human_requests": len(asked), "transferred": hit, "others": len(other), "false_transfers": false,
+            "rule_fired_on_others": sum(asks_for_human(to_ascii(clean(t))) for t in other)}
 
 
 def main() -> int:
@@ -59,6 +79,14 @@ def main() -> int:
             engine, headings, context=lambda gold: {"last_topic": gold}
         ),
     }
+    train_asr = load_transcripts(DATA_DIR / "asr_augmented.jsonl")
+    human = {
+        "heldout": human_transfers(engine, heldout),
+        "heldout_noisy": human_transfers(engine, noisy),
+        "heldout_asr": human_transfers(engine, [(t.text, t.intent) for t in asr]),
+        # training transcripts: a fair test of the text rule (not of the model, which saw them)
+        "train_asr (rule only)": human_transfers(engine, [(t.text, t.intent) for t in train_asr]),
+    }
     # latency over everything, many passes, once loaded
     texts = [t for t, _ in heldout + noisy + headings]
     times = []
@@ -76,6 +104,7 @@ def main() -> int:
         "latency_ms": {"n": len(times), "p50": round(times[len(times) // 2], 3),
                        "p95": round(times[int(0.95 * len(times))], 3), "max": round(times[-1], 3)},
         "needs_context": sorted(with_ctx),
+        "human": human,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "intents.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -87,6 +116,11 @@ def main() -> int:
     lat = result["latency_ms"]
     lines.append(f"\nlatency per query once loaded: p50 {lat['p50']} ms, p95 {lat['p95']} ms (n={lat['n']}); "
                  f"load {result['load_s']} s")
+    lines += ["", "| set (human requests) | asked | transferred | others | false transfers | rule fired on others |",
+              "|---|---|---|---|---|---|"]
+    for k, h in human.items():
+        lines.append(f"| {k} | {h['human_requests']} | {h['transferred']} | {h['others']} | {h['false_transfers']} | "
+                     f"{h['rule_fired_on_others']} |")
     (OUT / "intents.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     for k in ("heldout", "headings"):

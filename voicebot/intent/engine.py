@@ -1,7 +1,8 @@
 """The intent engine: text → IntentResult, the same object for chat and voice.
 
 Pipeline: guard rails (empty, too long, garbage) → model (features, spelling fix, softmax) →
-calibrated confidence → entities → short-context follow-ups ("hvad koster det?" after pas) →
+calibrated confidence → the human-request rule (an explicit request for a person always wins,
+voicebot/intent/human.py) → entities → short-context follow-ups ("hvad koster det?" after pas) →
 the answer from the knowledge base for the caller's kommune.
 """
 
@@ -15,6 +16,7 @@ from voicebot.intent.asr_data import ASR_FILE, training_transcripts
 from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN, IntentResult
 from voicebot.intent.calibration import Calibrator, raw_score
 from voicebot.intent.entities import extract
+from voicebot.intent.human import HUMAN_INTENT, HUMAN_RULE_CONFIDENCE, asks_for_human
 from voicebot.intent.knowledge import DATA_DIR, KnowledgeBase
 from voicebot.intent.model import IntentModel, load_phrases
 from voicebot.intent.normalize import clean, to_ascii
@@ -56,11 +58,15 @@ class DanishIntentEngine:
             return self._unknown({"rejected": "input"} if isinstance(text, str) and text.strip() else {})
         ranked, coverage = self.model.predict(text)
         scored = [(i, self.calibrate(raw_score(p, coverage))) for i, p in ranked[:3]]
-        intent, confidence = scored[0]
         entities = extract(text)
+        folded = to_ascii(clean(text))
+        if asks_for_human(folded):
+            human = max([c for i, c in scored if i == HUMAN_INTENT] + [HUMAN_RULE_CONFIDENCE])
+            scored = [(HUMAN_INTENT, human)] + [s for s in scored if s[0] != HUMAN_INTENT][:2]
+            entities["human_request"] = True
+        intent, confidence = scored[0]
         context = context or {}
         last = context.get("last_topic")
-        folded = to_ascii(clean(text))
         followup = (
             last in TOPIC_INTENTS
             and (intent == UNKNOWN or intent == last or confidence < 0.6)
