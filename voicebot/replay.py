@@ -18,6 +18,7 @@ from voicebot.audio.resample import resample
 from voicebot.calls.record import CallRecord
 from voicebot.clock import VirtualClock
 from voicebot.dialog.plan import Dialplan
+from voicebot.errors import EngineError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
 from voicebot.gateway import Services, create_session
 from voicebot.transports.wav import CallAudio, ReplayControl, TimelineSink
@@ -85,10 +86,15 @@ async def replay_call(
     if not session.finished:
         await clock.advance_to(t)
         await session.inbox.put(CallerHangup(t))
-    # Let the session finish: keep time moving in case it waits for playback to end.
-    while not run.done():
+    # Let the session finish: keep time moving in case it waits for playback to end, but
+    # never forever: a call that has not ended a minute after the caller hung up is a bug.
+    give_up = t + 60.0
+    while not run.done() and t < give_up:
         t += FRAME_S
         await clock.advance_to(t)
+    if not run.done():
+        run.cancel()
+        raise EngineError(f"call {session.record.call_id} did not end after the caller hung up (pipeline stuck)")
     rec = await run
     duration = max(t, len(pcm) / rate)
     return ReplayResult(rec, sink.audio(duration), pcm, rate, duration, control.transfers)
