@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from voicebot.intent.base import TOPIC_INTENTS
-
 SCHEMA_KEYS = (
     "call_id", "dialplan", "kommune", "started_at", "turns", "intents", "outcome", "transfer", "response_gaps_ms",
 )  # fmt: skip
@@ -56,9 +54,6 @@ class CallRecord:
     @property
     def intents(self) -> list[str]:
         return [t.intent for t in self.turns if t.speaker == "caller" and t.intent and t.intent != "ukendt"]
-
-    def answered_topic(self) -> bool:
-        return any(i in TOPIC_INTENTS for i in self.intents)
 
     def to_dict(self) -> dict[str, Any]:
         d = {

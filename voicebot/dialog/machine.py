@@ -70,6 +70,7 @@ class Dialog:
         self.open: OpenState = open_state(plan.hours, started_at) if started_at is not None else OpenState(True)
         self.state = State.LISTEN
         self.intents: list[str] = []
+        self.answered: list[str] = []  # topics the caller got an answer to (contained calls)
         self.caller = self.called = ""
         self._say_seq = 0
         self._last_says: list[Say] = []
@@ -375,4 +376,5 @@ class Dialog:
             acts = self._speak(self.plan.messages.no_answer, listen=False)
             return [*acts, *self._human("intent_rule")]
         self.state = State.ANYTHING_ELSE
+        self.answered.append(intent)
         return self._speak(Message(text=text), self.plan.messages.anything_else)

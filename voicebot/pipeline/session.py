@@ -317,7 +317,14 @@ class CallSession:
 
     def _outcome_on_caller_hangup(self) -> None:
         if self.record.outcome not in ("transferred", "error"):
-            self.record.outcome = "contained" if self.record.answered_topic() else "abandoned"
+            self.record.outcome = "contained" if self._helped() else "abandoned"
+
+    def _helped(self) -> bool:
+        """The caller got at least one answer from the knowledge base."""
+        answered = list(getattr(self.dialog, "answered", []))
+        if answered:
+            self.record.extra["answered"] = answered
+        return bool(answered)
 
     async def _end_after_speech(self, action: Transfer | Hangup) -> None:
         while self._pending_says > 0:
@@ -336,8 +343,7 @@ class CallSession:
             self._count("transfer_failures")
             await self._events.put(TransferFailed(self.clock.now()))
         elif isinstance(action, Hangup):
-            helped = self.record.answered_topic() or action.reason == "completed"
-            self.record.outcome = "contained" if helped else "abandoned"
+            self.record.outcome = "contained" if self._helped() or action.reason == "completed" else "abandoned"
             await self.control.hangup(action.reason)
             self._finish("bot_hangup")
 
