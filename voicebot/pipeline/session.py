@@ -24,7 +24,7 @@ import numpy as np
 
 from voicebot.asr.base import Recognizer
 from voicebot.audio.endpoint import EndpointConfig, Onset, Pause
-from voicebot.audio.frontend import AudioFrontEnd
+from voicebot.audio.frontend import ASR_RATE, AudioFrontEnd
 from voicebot.calls.record import CallRecord, Turn
 from voicebot.clock import Clock
 from voicebot.dialog.machine import Dialog
@@ -98,7 +98,7 @@ class SessionConfig:
 
 def _after(item: UserTurn | Pause, cut_s: float) -> UserTurn | Pause:
     """The part of a turn (or pause snapshot) after `cut_s`: what the caller said after an early answer."""
-    audio = item.audio[max(0, int(round((cut_s - item.start_s) * 16000))) :]
+    audio = item.audio[max(0, int(round((cut_s - item.start_s) * ASR_RATE))) :]
     if isinstance(item, UserTurn):
         return UserTurn(audio, cut_s, item.end_s, item.t)
     return Pause(audio, cut_s, item.end_s, item.t)
@@ -243,7 +243,7 @@ class CallSession:
                     continue
                 item = _after(item, answered[1])  # the caller went on: only the rest is new
             if isinstance(item, Pause):
-                if len(item.audio) < 0.2 * 16000:
+                if len(item.audio) < 0.2 * ASR_RATE:
                     continue
                 self._spec_cancel = threading.Event()
                 result, elapsed = await timed_blocking(self._transcribe, item.audio, self._spec_cancel)
@@ -260,7 +260,7 @@ class CallSession:
                     await self._emit_transcript(result, item.start_s, item.end_s, t_ready)
                 continue
             turn, answered = item, None
-            if len(turn.audio) < 0.2 * 16000:
+            if len(turn.audio) < 0.2 * ASR_RATE:
                 continue
             if spec is not None and spec[0].end_s == turn.end_s and spec[0].start_s == turn.start_s:
                 pause, result, elapsed = spec
