@@ -19,7 +19,6 @@ import math
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,8 +30,11 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from voicebot.audio.g711 import telephone_band  # noqa: E402
-from voicebot.audio.resample import resample  # noqa: E402
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "sip"))
+from siphelpers import consecutive_free_ports  # noqa: E402
+from speechkit import espeak_pcm  # noqa: E402
+
 from voicebot.transports.sip.probe import SipProbe  # noqa: E402
 
 OUT = REPO / "bench" / "out"
@@ -40,31 +42,6 @@ NUMBER = "4512345678"
 SPEAK_AT = 5.0  # after the greeting (~4 s)
 HOLD_S = 14.0
 VOICED = 300.0
-
-
-def espeak(text: str) -> np.ndarray:
-    raw = subprocess.run(["espeak-ng", "-v", "da", "-s", "150", "--stdout", text], capture_output=True, check=True)
-    return telephone_band(resample(np.frombuffer(raw.stdout[44:], "<i2").astype(np.int16), 22050, 8000))
-
-
-def free_base(n: int) -> int:
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + n >= 60000:
-            continue
-        try:
-            socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(n)]
-            for i, s in enumerate(socks):
-                s.bind(("127.0.0.1", base + i))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free ports")
 
 
 def tree_pids(root: int) -> list[int]:
@@ -111,7 +88,7 @@ def one_call(port: int, pcm: np.ndarray, delay: float, out: dict) -> None:
 
 def run_load(n: int, spread: float, question: np.ndarray, tmp: Path) -> dict:
     workers = math.ceil(n / 4)
-    base, http = free_base(workers), free_base(1)
+    base, http = consecutive_free_ports(workers), consecutive_free_ports(1)
     log = tmp / f"calls-{n}.jsonl"
     env = {**os.environ, "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / f'calls-{n}.db'}"}
     serve = subprocess.Popen([sys.executable, "-m", "voicebot.cli", "serve", "--workers", str(workers), "--sip-port",
@@ -168,7 +145,7 @@ def main() -> int:
     ap.add_argument("--loads", type=int, nargs="+", default=[4, 8, 16, 32])
     ap.add_argument("--spread", type=float, default=4.0, help="call starts spread over this many seconds")
     args = ap.parse_args()
-    question = espeak("Hvad koster et nyt pas?")
+    question = espeak_pcm("Hvad koster et nyt pas?")
     rows = []
     with tempfile.TemporaryDirectory() as d:
         for n in args.loads:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from siphelpers import Gateway, dialplan_yaml, espeak_pcm, free_port, kill_group, start_serve
+from siphelpers import Gateway, dialplan_yaml, free_port, kill_group, start_serve
+from speechkit import espeak_pcm
 
 
 @pytest.fixture(scope="session")

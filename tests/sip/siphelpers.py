@@ -19,20 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from voicebot.audio.g711 import telephone_band
-from voicebot.audio.resample import resample
 from voicebot.transports.sip.rtpcap import call_stream, write_pcap
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
 NUMBER = "4512345678"
-
-
-def espeak_pcm(text: str, rate: int = 8000) -> np.ndarray:
-    """Danish test speech (espeak-ng), at telephone quality."""
-    out = subprocess.run(["espeak-ng", "-v", "da", "-s", "150", "--stdout", text], capture_output=True, check=True)
-    pcm = resample(np.frombuffer(out.stdout[44:], dtype="<i2").astype(np.int16), 22050, rate)
-    return telephone_band(pcm) if rate == 8000 else pcm
 
 
 def free_port() -> int:
