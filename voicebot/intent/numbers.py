@@ -9,17 +9,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_SMALL = {
-    "nul": 0, "en": 1, "et": 1, "een": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7,
-    "otte": 8, "ni": 9, "ti": 10, "elleve": 11, "elve": 11, "tolv": 12, "tretten": 13, "fjorten": 14,
-    "femten": 15, "seksten": 16, "sytten": 17, "atten": 18, "nitten": 19,
-}  # fmt: skip
-_TENS = {
-    "tyve": 20, "tredive": 30, "tredve": 30, "fyrre": 40, "fyrretyve": 40, "halvtreds": 50, "halvtres": 50,
-    "tres": 60, "treds": 60, "halvfjerds": 70, "firs": 80, "halvfems": 90,
-}  # fmt: skip
-_MULT = {"hundrede": 100, "hundred": 100, "tusind": 1000, "tusinde": 1000, "million": 10**6, "millioner": 10**6,
-         "milliard": 10**9, "milliarder": 10**9}  # fmt: skip
+from voicebot.danish_numbers import MULTIPLIERS as _MULT
+from voicebot.danish_numbers import TENS as _TENS
+from voicebot.danish_numbers import UNITS as _SMALL
+
 _ORD_SMALL = {
     "nulte": 0, "første": 1, "foerste": 1, "forste": 1, "anden": 2, "andet": 2, "tredje": 3, "tredie": 3,
     "fjerde": 4, "femte": 5, "sjette": 6, "syvende": 7, "ottende": 8, "niende": 9, "ninende": 9, "tiende": 10,
