@@ -78,9 +78,11 @@ def create_session(
     call_id = call_id or uuid.uuid4().hex[:12]
     started = started_at or datetime.now(UTC)
     record = CallRecord(call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"))
+    dialog = Dialog(plan, services.intent_engine, call_id, started_at=started_at)
+    record.after_hours = plan.hours is not None and not dialog.is_open
     return CallSession(
         record=record,
-        dialog=Dialog(plan, services.intent_engine, call_id, started_at=started_at),
+        dialog=dialog,
         recognizer=services.recognizer(plan),
         synthesizer=services.synthesizer(plan),
         clock=clock,

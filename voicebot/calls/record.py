@@ -1,20 +1,25 @@
 """The call record: a stable JSON schema shared by replay, the API and the reports.
 
-    {"call_id", "dialplan", "kommune", "started_at",
+    {"call_id", "dialplan", "kommune", "started_at", "channel", "after_hours",
      "turns": [{"speaker": "caller"|"bot", "text", "start_s", "end_s", "intent"?, "confidence"?}],
      "intents": [...], "outcome": "contained"|"transferred"|"abandoned"|"error",
-     "transfer": {"target", "reason"} | null, "response_gaps_ms": [...]}
+     "transfer": {"target", "reason"} | null, "response_gaps_ms": [...],
+     "end_reason", "rating"?, "callback"?, "answered"?, "handover"?, "error"?, counters…}
+
+Every field is typed. One writer fills it during a call: `voicebot.pipeline.recorder.CallRecorder`.
+A new field goes here (typed, with a default) and is written by the recorder from an event.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SCHEMA_KEYS = (
     "call_id", "dialplan", "kommune", "started_at", "turns", "intents", "outcome", "transfer", "response_gaps_ms",
 )  # fmt: skip
+OUTCOMES = ("contained", "transferred", "abandoned", "error")
 
 
 @dataclass
@@ -40,34 +45,73 @@ class Turn:
 
 
 @dataclass
+class CallbackRequest:
+    number: str
+    reason: str
+
+
+@dataclass
+class Counters:
+    """How the pipeline worked on this call (for benches and diagnosis)."""
+
+    speculative_decodes: int = 0
+    speculative_hits: int = 0
+    early_turn_ends: int = 0
+    barge_ins: int = 0
+    transfer_failures: int = 0
+
+
+@dataclass
 class CallRecord:
     call_id: str
     dialplan: str
     kommune: str | None
     started_at: str
+    channel: str = "replay"  # sip | webrtc | replay
+    caller: str = ""  # personal data: kept for erasure requests, never logged
+    called: str = ""
+    after_hours: bool = False  # the call started outside the dialplan's opening hours
     turns: list[Turn] = field(default_factory=list)
     outcome: str = "abandoned"
     transfer: dict[str, Any] | None = None
+    transfer_via: str | None = None  # refer | bridge
     response_gaps_ms: list[float] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)  # rating, end reason, context: not in the core schema
+    end_reason: str = ""
+    error: str | None = None
+    rating: int | None = None
+    callback: CallbackRequest | None = None
+    answered: list[str] = field(default_factory=list)  # topics answered from the knowledge base
+    handover: dict[str, Any] | None = None  # the context handed to the agent
+    counters: Counters = field(default_factory=Counters)
+    transport: dict[str, Any] = field(default_factory=dict)  # the transport's own stats (codec, frames…)
 
     @property
     def intents(self) -> list[str]:
         return [t.intent for t in self.turns if t.speaker == "caller" and t.intent and t.intent != "ukendt"]
 
     def to_dict(self) -> dict[str, Any]:
-        d = {
+        d: dict[str, Any] = {
             "call_id": self.call_id,
             "dialplan": self.dialplan,
             "kommune": self.kommune,
             "started_at": self.started_at,
+            "channel": self.channel,
+            "after_hours": self.after_hours,
             "turns": [t.to_dict() for t in sorted(self.turns, key=lambda t: (t.start_s, t.speaker != "caller"))],
             "intents": self.intents,
             "outcome": self.outcome,
             "transfer": self.transfer,
             "response_gaps_ms": [round(g, 1) for g in self.response_gaps_ms],
+            "end_reason": self.end_reason,
         }
-        d.update(self.extra)
+        optional = {
+            "error": self.error, "transfer_via": self.transfer_via, "rating": self.rating, "handover": self.handover,
+            "callback": asdict(self.callback) if self.callback else None, "answered": self.answered or None,
+        }  # fmt: skip
+        d.update({k: v for k, v in optional.items() if v is not None})
+        d.update({k: v for k, v in asdict(self.counters).items() if v})
+        if self.transport:
+            d[self.channel] = dict(self.transport)
         return d
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 from voicebot.asr.base import Recognizer
 from voicebot.audio.endpoint import EndpointConfig, Onset, Pause
 from voicebot.audio.frontend import ASR_RATE, AudioFrontEnd
-from voicebot.calls.record import CallRecord, Turn
+from voicebot.calls.record import CallbackRequest, CallRecord, Turn
 from voicebot.clock import Clock
 from voicebot.dialog.machine import Dialog
 from voicebot.frames import (
@@ -147,6 +147,7 @@ class CallSession:
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self, called: str = "", caller: str = "") -> CallRecord:
+        self.record.called, self.record.caller = called, caller
         for coro, name in (
             (self._input_stage(), "input"),
             (self._asr_stage(), "asr"),
@@ -181,7 +182,7 @@ class CallSession:
         if self.finished or self._failing:
             return
         self._failing = True
-        self.record.extra["error"] = f"{stage}: {type(exc).__name__}"
+        self.record.error = f"{stage}: {type(exc).__name__}"
         self._tasks.spawn(self._fail_over(), "fail-over")
 
     async def _fail_over(self) -> None:
@@ -197,7 +198,7 @@ class CallSession:
 
     def _finish(self, reason: str) -> None:
         self.end_reason = reason
-        self.record.extra["end_reason"] = reason
+        self.record.end_reason = reason
         self._done.set()
 
     # ------------------------------------------------------------------ stages
@@ -281,7 +282,8 @@ class CallSession:
         await self._events.put(Transcript(result.text, result.confidence, start_s, end_s, t_ready, result.nbest))
 
     def _count(self, key: str) -> None:
-        self.record.extra[key] = self.record.extra.get(key, 0) + 1
+        counters = self.record.counters
+        setattr(counters, key, getattr(counters, key) + 1)
 
     def _transcribe(self, audio: np.ndarray, cancel: threading.Event | None = None) -> Any:
         return self.recognizer.transcribe(audio, prompt=self.config.asr_prompt, cancel=cancel)
@@ -311,9 +313,9 @@ class CallSession:
             # a virtual clock); the ending runs as its own task once the last words are played.
             self._tasks.spawn(self._end_after_speech(action), "end")
         elif isinstance(action, Rating):
-            self.record.extra["rating"] = action.score
+            self.record.rating = action.score
         elif isinstance(action, Callback):
-            self.record.extra["callback"] = {"number": action.number, "reason": action.reason}
+            self.record.callback = CallbackRequest(action.number, action.reason)
 
     def _outcome_on_caller_hangup(self) -> None:
         if self.record.outcome not in ("transferred", "error"):
@@ -323,7 +325,7 @@ class CallSession:
         """The caller got at least one answer from the knowledge base."""
         answered = list(getattr(self.dialog, "answered", []))
         if answered:
-            self.record.extra["answered"] = answered
+            self.record.answered = answered
         return bool(answered)
 
     async def _end_after_speech(self, action: Transfer | Hangup) -> None:
@@ -333,7 +335,7 @@ class CallSession:
         if isinstance(action, Transfer):
             transfer: dict[str, Any] = {"target": action.target, "reason": action.reason}
             self.record.outcome, self.record.transfer = "transferred", transfer
-            self.record.extra["handover"] = action.context
+            self.record.handover = action.context
             if await self.control.transfer(action.target, {**action.context, "reason": action.reason}):
                 self._finish("transfer")
                 return

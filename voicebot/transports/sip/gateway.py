@@ -162,13 +162,13 @@ class SipGateway:
         )  # fmt: skip
         call.session = session
         rec = session.record
-        rec.extra.update({"channel": "sip", "codec": call.codec})
+        rec.channel, rec.transport["codec"] = "sip", call.codec
         store = getattr(self.services, "calls", None)
         try:
             if store is not None:
                 store.start(rec)
             await session.run(called=call.called, caller=call.caller)
-            rec.extra["transfer_via"] = control.via or None
+            rec.transfer_via = control.via or None
             if not call.bridged:
                 await control.hangup(session.end_reason or "done")
             if store is not None:

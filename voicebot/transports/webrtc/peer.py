@@ -119,7 +119,7 @@ class BrowserCall:
             await self.close("not connected")
             return
         rec = self.session.record
-        rec.extra.update({"channel": "webrtc"})
+        rec.channel = "webrtc"
         store = self.services.calls
         store.start(rec)
         self.started = True
@@ -127,7 +127,7 @@ class BrowserCall:
         try:
             await self.session.run(called=f"webrtc:{self.plan.name}", caller="browser")
         finally:
-            rec.extra["webrtc"] = {"rx_frames": self.rx_frames, "rx_dropped": self.rx_dropped,
+            rec.transport = {"rx_frames": self.rx_frames, "rx_dropped": self.rx_dropped,
                                    "tx_voiced_frames": self.sink.voiced_frames_sent,
                                    "flushes": len(self.sink.flushes)}  # fmt: skip
             await self.close(self.session.end_reason or "done")
