@@ -2,8 +2,9 @@
 
 Requests queue up; one decoder thread takes the first, waits up to `window_s` for more (at most
 `max_batch`), drops those cancelled meanwhile, and decodes the rest together with the engine's
-`transcribe_batch` (CTranslate2 batched encode + generate). An idle service answers a lone
-request after `window_s`, so the window is kept short (see bench/sip_capacity.py for the tuning).
+`transcribe_batch` (CTranslate2 batched encode + generate). Requests that arrive while a batch
+decodes queue up and form the next batch, so under load batches grow by themselves; the window
+only adds a lone request's wait, and is kept short (see bench/sip_capacity.py for the tuning).
 A request cancelled after its batch started is dropped between the encoder and the decoder.
 """
 
@@ -60,7 +61,7 @@ class BatchStats:
 
 
 class BatchDecoder:
-    def __init__(self, engine: BatchEngine, *, window_s: float = 0.015, max_batch: int = 8) -> None:
+    def __init__(self, engine: BatchEngine, *, window_s: float = 0.005, max_batch: int = 8) -> None:
         self.engine = engine
         self.window_s = window_s
         self.max_batch = max_batch

@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
         "else in-process), 'local' (a model per process), or a Wyoming URL tcp://host:port",
     )  # fmt: skip
+    p.add_argument("--asr-window-ms", type=float, default=5.0, help="batching window of the shared ASR service")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -87,7 +88,7 @@ async def _serve(args: argparse.Namespace) -> None:
             if args.asr_service == "auto":  # one model for all workers, not one per worker
                 from voicebot.transports.sip.asr_process import AsrServiceProcess
 
-                asr_service = AsrServiceProcess()
+                asr_service = AsrServiceProcess(extra=["--window-ms", str(args.asr_window_ms)])
                 await asr_service.start()
                 print(f"voicebot: shared ASR service on {asr_service.url}", flush=True)
                 extra += ["--asr-service", asr_service.url]
