@@ -154,7 +154,8 @@ def run_load(n: int, spread: float, question: np.ndarray, tmp: Path, mode: str =
     tx_lost = sum(r.get("lost", 0) for r in results)
     completed = sum(1 for r in results if r.get("status") == 200 and r.get("replied"))
     return {
-        "mode": mode, "window_ms": window_ms if mode == "service" else None, "calls": n, "workers": workers, "completed": completed, "records": len(recs),
+        "mode": mode, "window_ms": window_ms if mode == "service" else None,
+        "calls": n, "workers": workers, "completed": completed, "records": len(recs),
         "lost_frames": tx_lost + rx_lost, "lost_to_caller": tx_lost, "lost_from_caller": rx_lost,
         "jitter_buffer_lost": jb_lost,
         "gap_p50_ms": float(np.percentile(gaps, 50)) if gaps else None,
