@@ -104,7 +104,7 @@ def asr_stats(url: str) -> dict:
 
 
 def run_load(n: int, spread: float, question: np.ndarray, tmp: Path, mode: str = "service",
-             window_ms: float = 5.0) -> dict:
+             window_ms: float = 0.0) -> dict:
     workers = math.ceil(n / 4)
     base, http = consecutive_free_ports(workers), consecutive_free_ports(1)
     log = tmp / f"calls-{mode}-{window_ms:g}-{n}.jsonl"
@@ -172,7 +172,7 @@ def main() -> int:
     ap.add_argument("--loads", type=int, nargs="+", default=[4, 8, 16, 32, 48])
     ap.add_argument("--modes", nargs="+", choices=["local", "service"], default=["local", "service"],
                     help="local: a Whisper model per worker; service: one shared batched asr-serve")
-    ap.add_argument("--windows", type=float, nargs="+", default=[5.0], help="service batching windows (ms) to try")
+    ap.add_argument("--windows", type=float, nargs="+", default=[0.0], help="service batching windows (ms) to try")
     ap.add_argument("--spread", type=float, default=4.0, help="call starts spread over this many seconds")
     args = ap.parse_args()
     question = espeak_pcm("Hvad koster et nyt pas?")

@@ -61,7 +61,7 @@ class BatchStats:
 
 
 class BatchDecoder:
-    def __init__(self, engine: BatchEngine, *, window_s: float = 0.005, max_batch: int = 8) -> None:
+    def __init__(self, engine: BatchEngine, *, window_s: float = 0.0, max_batch: int = 8) -> None:
         self.engine = engine
         self.window_s = window_s
         self.max_batch = max_batch

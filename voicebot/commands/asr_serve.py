@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=10300, help="TCP port; 0 = pick a free one (printed)")
     p.add_argument("--engine", default="whisper", help="whisper (batched), vosk, sherpa (one at a time)")
     p.add_argument("--model", default=None, help="model folder (default: the embedded Whisper base)")
-    p.add_argument("--window-ms", type=float, default=5.0, help="batching window after the first request")
+    p.add_argument("--window-ms", type=float, default=0.0, help="extra wait for more requests before a batch starts")
     p.add_argument("--max-batch", type=int, default=8, help="most utterances decoded together")
     p.add_argument("--stats-json", type=Path, default=None, help="write the batching figures here on exit")
     p.set_defaults(func=run)

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
         "else in-process), 'local' (a model per process), or a Wyoming URL tcp://host:port",
     )  # fmt: skip
-    p.add_argument("--asr-window-ms", type=float, default=5.0, help="batching window of the shared ASR service")
+    p.add_argument("--asr-window-ms", type=float, default=0.0, help="batching window of the shared ASR service")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
