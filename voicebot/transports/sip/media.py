@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pjsua2 as pj
 
-FRAME_MS = 20
+from voicebot.frames import FRAME_MS
+
 _PTR = ctypes.sizeof(ctypes.c_void_p)
 
 
