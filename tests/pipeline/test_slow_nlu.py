@@ -34,7 +34,7 @@ NLU_DELAY_S = 2.0
 class SlowNlu(BaseHTTPRequestHandler):
     hits = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server name
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).hits += 1
         time.sleep(NLU_DELAY_S)

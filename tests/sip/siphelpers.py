@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from voicebot.transports.sip.rtpcap import call_stream, write_pcap
+from rtpcap import call_stream, write_pcap
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from siphelpers import NUMBER, Gateway
-
-from voicebot.transports.sip.probe import SipProbe
+from sipprobe import SipProbe
 
 pytestmark = pytest.mark.slow
 VOICED = 300.0  # RMS of a frame that carries speech (silence decodes to ~0)

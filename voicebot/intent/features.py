@@ -13,9 +13,7 @@ from voicebot.intent.normalize import clean, phonetic, stem, to_ascii
 
 GROUP_WEIGHTS = {"w": 1.0, "b": 0.5, "c": 0.8, "p": 1.0, "j": 0.5}
 STOPWORDS = frozenset(
-    "jeg du i vi de han hun den det der er at og en et til på pa paa med for som om af min mit mine har have "
-    "ha vil gerne skal kan kunne hvad hvordan hvor hvornår hvornaar hvornar hej tak lige så sa saa bare nu "
-    "jo da altså øh oeh hmm ikke mig dig jer os sig".split()
+    ["jeg", "du", "i", "vi", "de", "han", "hun", "den", "det", "der", "er", "at", "og", "en", "et", "til", "på", "pa", "paa", "med", "for", "som", "om", "af", "min", "mit", "mine", "har", "have", "ha", "vil", "gerne", "skal", "kan", "kunne", "hvad", "hvordan", "hvor", "hvornår", "hvornaar", "hvornar", "hej", "tak", "lige", "så", "sa", "saa", "bare", "nu", "jo", "da", "altså", "øh", "oeh", "hmm", "ikke", "mig", "dig", "jer", "os", "sig"]
 )
 
 

@@ -122,7 +122,7 @@ def collect_from_yaml(path: Path) -> list[PromptSource]:
         if isinstance(node, dict):
             for key, sub in node.items():
                 here = f"{where}:{key}" if top else f"{where}.{key}"
-                if top and key in STATIC_KEYS or key in NESTED_KEYS:
+                if (top and key in STATIC_KEYS) or key in NESTED_KEYS:
                     found.extend(_walk(sub, here, path.parent))
                 else:
                     visit(sub, here, False)
