@@ -119,7 +119,7 @@ def wait_records(log: Path, n: int, timeout: float = 30.0) -> list[dict]:
 
 
 def one_call(port: int, question: np.ndarray, speak_at: float) -> tuple[dict, int]:
-    pcm = np.concatenate([np.zeros(int(round(speak_at / 0.02)) * 160, np.int16), question])
+    pcm = np.concatenate([np.zeros(round(speak_at / 0.02) * 160, np.int16), question])
     probe = SipProbe("127.0.0.1", port)
     try:
         if probe.invite(NUMBER) != 200:

@@ -17,6 +17,6 @@ def understood(dialog: Dialog, engine: Any, event: Any) -> Any:
         return event
     try:
         result = engine.classify(event.text, kommune=dialog.plan.kommune, context=dialog.intent_context())
-    except Exception:
+    except Exception:  # noqa: BLE001 - any engine failure: the dialog must see the turn with no intent
         return event
     return dataclasses.replace(event, intent=result)

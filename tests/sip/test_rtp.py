@@ -14,7 +14,7 @@ VOICED = 300.0  # RMS of a frame that carries speech (silence decodes to ~0)
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) index runs where mask is True."""
     out, start = [], None
-    for i, v in enumerate(mask.tolist() + [False]):
+    for i, v in enumerate([*mask.tolist(), False]):
         if v and start is None:
             start = i
         elif not v and start is not None:

@@ -30,7 +30,7 @@ MIN_AUDIO_S = 0.2
 
 def _after(item: UserTurn | Pause, cut_s: float) -> UserTurn | Pause:
     """The part of a turn (or pause snapshot) after `cut_s`: what the caller said after an early answer."""
-    audio = item.audio[max(0, int(round((cut_s - item.start_s) * ASR_RATE))) :]
+    audio = item.audio[max(0, round((cut_s - item.start_s) * ASR_RATE)) :]
     if isinstance(item, UserTurn):
         return UserTurn(audio, cut_s, item.end_s, item.t)
     return Pause(audio, cut_s, item.end_s, item.t)

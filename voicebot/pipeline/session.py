@@ -77,7 +77,7 @@ class CallControl(Protocol):
 @dataclass(frozen=True)
 class SessionConfig:
     in_rate: int
-    endpoint: EndpointConfig = EndpointConfig()
+    endpoint: EndpointConfig = dataclasses.field(default_factory=EndpointConfig)
     asr_prompt: str | None = None
     # the recogniser's prompt per kind of answer the dialog expects (Listen.expect); others use asr_prompt
     asr_prompts: dict[str, str] = dataclasses.field(default_factory=dict)

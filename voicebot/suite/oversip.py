@@ -208,7 +208,7 @@ class RtpCapture:
         t0 = rtp[0][0]
         pieces = []
         for t, d in rtp:
-            off = int(round((t - t0) * 50)) * 160
+            off = round((t - t0) * 50) * 160
             pieces.append((off, (ulaw_decode if d[1] & 0x7F == 0 else alaw_decode)(d[12:])))
         out = np.zeros(max(o + len(p) for o, p in pieces), np.int16)
         for o, p in pieces:

@@ -158,7 +158,7 @@ def _decode(s: _Stream, t0: float) -> np.ndarray:
         prev_ts = ts
         if 0 <= offset < RATE * 3600:
             pieces.append((offset, decode(payload)))
-    lead = int(round((s.first_t - t0) * RATE))
+    lead = round((s.first_t - t0) * RATE)
     n = lead + max((o + len(p) for o, p in pieces), default=0)
     out = np.zeros(n, np.int16)
     for o, p in pieces:
@@ -193,7 +193,7 @@ def write_call_pcap(
     n_frames = (len(pcm8k) + step - 1) // step
     frames_of: dict[int, tuple[str, int, int]] = {}  # frame -> (digit, frame index in event, start ts)
     for t, digit in dtmf:
-        f0 = int(round(t * 50))
+        f0 = round(t * 50)
         n_frames = max(n_frames, f0 + 12)
         for k in range(6):  # a 120 ms tone; its end packet is sent 3 times, as RFC 4733 advises
             frames_of.setdefault(f0 + k, (digit, k, f0 * step))

@@ -61,7 +61,8 @@ def sanitize(text: str) -> str:
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Zl", "Zp") or ch in "\u2028\u2029" or cat in ("So", "Cs", "Co", "Cn", "Sk") or ch in "\ufe0f\u200d":
+        control = cat in ("Cc", "Cf", "Zl", "Zp") or ch in "\u2028\u2029"
+        if control or cat in ("So", "Cs", "Co", "Cn", "Sk") or ch in "\ufe0f\u200d":
             out.append(" ")
         else:
             out.append(ch)

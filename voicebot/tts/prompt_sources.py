@@ -155,7 +155,7 @@ def collect_defaults() -> list[PromptSource]:
             found = [s for where, m in static_messages(defaults) for s in _walk_model(m, where, Path())]
         except ImportError:
             found = list(_walk_model(defaults, "", Path()))
-    except Exception as exc:  # the schema is another package's; never let it stop a build
+    except Exception as exc:  # noqa: BLE001 - the schema is another package's; never let it stop a build
         log.warning("dialplan schema defaults unavailable: %s", exc)
         return []
     return [PromptSource(f"default:{s.where}", s.text, None) for s in found if s.text]

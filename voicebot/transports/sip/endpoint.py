@@ -9,6 +9,7 @@ and deletes finished calls outside their callbacks. Events go to asyncio with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import queue
@@ -99,10 +100,8 @@ class SipEndpoint:
 
     # ------------------------------------------------------------------ owner thread
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
             self.loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:  # loop closed during shutdown
-            pass
 
     def _run(self) -> None:
         try:

@@ -6,6 +6,7 @@ They never touch the pipeline: they report to the endpoint, which posts to async
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -144,9 +145,7 @@ class AgentCall(pj.Call):
                 if self.caller.aud is not None and not self.caller.gone:
                     if self.caller.port is not None:
                         self.caller.port.active = False
-                        try:
+                        with contextlib.suppress(pj.Error):
                             self.caller.port.stopTransmit(self.caller.aud)
-                        except pj.Error:
-                            pass
                     self.endpoint.connect(self.caller.aud, self.aud)
                 return

@@ -245,7 +245,9 @@ class WebRtcGateway:
             return False  # no such call, or it is already over
         call.caller_hangup()
         if not call.started:
-            asyncio.ensure_future(call.close("caller hung up"))
+            task = asyncio.ensure_future(call.close("caller hung up"))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return True
 
     async def close(self) -> None:
