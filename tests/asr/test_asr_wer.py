@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from voicebot.asr.numbers import split_morphemes, words_to_digits
 from voicebot.asr.wer import corpus_wer, edit_distance, normalize, score, wer
+from voicebot.danish_numbers import split_morphemes, words_to_digits
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from voicebot.danish_numbers import find_numbers, parse_number, parse_ordinal
 from voicebot.intent.entities import canonical_kommune, extract
 from voicebot.intent.normalize import clean, phonetic, stem, to_ascii
-from voicebot.intent.numbers import find_numbers, parse_number, parse_ordinal
 
 
 def test_clean_lowercases_and_strips_punctuation():

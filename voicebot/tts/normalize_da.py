@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from voicebot.tts import numbers_da as nd
+from voicebot.danish_numbers import speak as nd
 from voicebot.tts.lexicon_da import (
     ABBREVIATIONS,
     ACRONYMS,
