@@ -112,10 +112,12 @@ def create_session(
     """One call's pipeline, the same for SIP, WebRTC and replay; only clock and transport differ."""
     call_id = call_id or uuid.uuid4().hex[:12]
     started = started_at or datetime.now(UTC)
-    record = CallRecord(call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"), channel=channel)
     engine = services.intent_engine
     dialog = Dialog(plan, getattr(engine, "kb", None), call_id, started_at=started_at)
-    record.after_hours = plan.hours is not None and not dialog.is_open
+    after_hours = plan.hours is not None and not dialog.is_open
+    record = CallRecord(
+        call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"), channel=channel, after_hours=after_hours
+    )
     return CallSession(
         recorder=CallRecorder(record, services.calls if journal else None),
         dialog=dialog,
