@@ -96,7 +96,7 @@ def start_wyoming_faster_whisper(tmp: Path, prompt: str | None = None) -> Server
     url = f"tcp://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "wyoming_faster_whisper", "--uri", url, "--model", str(whisper_base()),
             "--data-dir", str(tmp), "--local-files-only", "--language", "da", "--beam-size", "1",
-            "--cpu-threads", "2"]  # fmt: skip
+            "--compute-type", "int8", "--cpu-threads", "2"]  # fmt: skip
     if prompt:
         argv += ["--initial-prompt", prompt]
     return _start("wyoming-faster-whisper", argv, url, tmp, "wyoming")
@@ -116,9 +116,20 @@ def start_wyoming_piper(tmp: Path) -> Server:
     return _start("wyoming-piper", argv, url, tmp, "wyoming")
 
 
+FWS_MODEL = "whisper-1"  # faster-whisper-server picks the model by its `model_name` form field, default whisper-1
+
+
 def start_faster_whisper_server(tmp: Path) -> Server:
+    """Its YAML config, as an operator writes it: the local model folder, int8 on the CPU, Danish."""
+    config = tmp / "fws.yaml"
+    config.write_text(
+        f"models:\n  - name: {FWS_MODEL}\n    path: {whisper_base()}\n"
+        "    model_options: {device: cpu, compute_type: int8, cpu_threads: 2}\n"
+        "    transcribe_options: {beam_size: 1, language: da, without_timestamps: true}\n",
+        encoding="utf-8",
+    )
     port = free_port()
-    argv = [sys.executable, "-m", "faster_whisper_server", str(whisper_base()), "--host", "127.0.0.1",
+    argv = [sys.executable, "-m", "faster_whisper_server", "--config", str(config), "--host", "127.0.0.1",
             "--port", str(port)]  # fmt: skip
     return _start("faster-whisper-server", argv, f"http://127.0.0.1:{port}/v1", tmp, "http")
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from engine_servers import (
+    FWS_MODEL,
     JOE,
     Server,
     start_asr_serve,
@@ -140,6 +141,8 @@ def assert_technical_transfer(res: ReplayResult, stage: str) -> None:
     assert res.transfers and res.transfers[-1][1]["reason"] == "technical"
 
 
+# The machine may be shared: a request's time limit is generous; a killed server fails at once anyway.
+LOADED_S = 60.0
 TWO_QUESTIONS = [(9.0, QUESTION), (22.0, "Hvornår har I åbent?")]
 
 
@@ -153,14 +156,14 @@ def wfw(tmp_path: Path, services: Services) -> Iterator[Server]:
 
 
 async def test_wyoming_faster_whisper_call(wfw: Server, services: Services) -> None:
-    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=wfw.url))
+    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=wfw.url, timeout_s=LOADED_S))
     res = await replay(services, plan, call_audio([(9.0, QUESTION)], 18.0))
     assert_answered_the_passport_question(res)
     assert_served_by(services.recognizer(plan), wfw)
 
 
 async def test_wyoming_faster_whisper_killed_mid_call(wfw: Server, services: Services) -> None:
-    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=wfw.url, timeout_s=5.0))
+    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=wfw.url, timeout_s=LOADED_S))
     asr = services.recognizer(plan)
     res = await replay(killing(services, asr=KillAfter(asr, wfw, 1, "transcribe")), plan,
                        call_audio(TWO_QUESTIONS, 32.0))  # fmt: skip
@@ -179,7 +182,7 @@ def piper(tmp_path: Path) -> Iterator[Server]:
 
 
 async def test_wyoming_piper_call(piper: Server, services: Services) -> None:
-    plan = plan_with(services, tts=TtsEngine(engine="wyoming", url=piper.url, voice=JOE))
+    plan = plan_with(services, tts=TtsEngine(engine="wyoming", url=piper.url, voice=JOE, timeout_s=LOADED_S))
     res = await replay(services, plan, call_audio([(9.0, QUESTION)], 18.0))
     assert_answered_the_passport_question(res)
     assert_served_by(services.synthesizer(plan), piper)
@@ -191,7 +194,7 @@ async def test_wyoming_piper_call(piper: Server, services: Services) -> None:
 async def test_wyoming_piper_killed_mid_call(piper: Server, services: Services) -> None:
     from voicebot.tts.factory import create_synthesizer
 
-    cfg = TtsEngine(engine="wyoming", url=piper.url, voice=JOE, timeout_s=5.0)
+    cfg = TtsEngine(engine="wyoming", url=piper.url, voice=JOE, timeout_s=LOADED_S)
     plan = plan_with(services, tts=cfg)
     tts = create_synthesizer(services.settings, "wyoming", JOE, cache=None, remote=cfg)  # no cache: every say asks
     res = await replay(killing(services, tts=KillAfter(tts, piper, 1, "synthesize")), plan,
@@ -210,14 +213,14 @@ def fws(tmp_path: Path) -> Iterator[Server]:
 
 
 async def test_openai_compatible_server_call(fws: Server, services: Services) -> None:
-    plan = plan_with(services, asr=AsrEngine(engine="openai", url=fws.url, model="whisper-base"))
+    plan = plan_with(services, asr=AsrEngine(engine="openai", url=fws.url, model=FWS_MODEL, timeout_s=LOADED_S))
     res = await replay(services, plan, call_audio([(9.0, QUESTION)], 18.0))
     assert_answered_the_passport_question(res)
     assert_served_by(services.recognizer(plan), fws)
 
 
 async def test_openai_compatible_server_killed_mid_call(fws: Server, services: Services) -> None:
-    plan = plan_with(services, asr=AsrEngine(engine="openai", url=fws.url, model="whisper-base", timeout_s=5.0))
+    plan = plan_with(services, asr=AsrEngine(engine="openai", url=fws.url, model=FWS_MODEL, timeout_s=LOADED_S))
     asr = services.recognizer(plan)
     res = await replay(killing(services, asr=KillAfter(asr, fws, 1, "transcribe")), plan,
                        call_audio(TWO_QUESTIONS, 32.0))  # fmt: skip
@@ -234,14 +237,14 @@ def asr_serve(tmp_path: Path) -> Iterator[Server]:
 
 
 async def test_asr_serve_call(asr_serve: Server, services: Services) -> None:
-    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=asr_serve.url))
+    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=asr_serve.url, timeout_s=LOADED_S))
     res = await replay(services, plan, call_audio([(9.0, QUESTION)], 18.0))
     assert_answered_the_passport_question(res)
     assert_served_by(services.recognizer(plan), asr_serve)
 
 
 async def test_asr_serve_killed_mid_call(asr_serve: Server, services: Services) -> None:
-    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=asr_serve.url, timeout_s=5.0))
+    plan = plan_with(services, asr=AsrEngine(engine="wyoming", url=asr_serve.url, timeout_s=LOADED_S))
     asr = services.recognizer(plan)
     res = await replay(killing(services, asr=KillAfter(asr, asr_serve, 1, "transcribe")), plan,
                        call_audio(TWO_QUESTIONS, 32.0))  # fmt: skip

@@ -15,9 +15,8 @@ import pytest
 from speechkit import espeak_pcm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
-from siphelpers import NUMBER, consecutive_free_ports, dialplan_yaml, free_port, kill_group, start_serve  # noqa: E402
-
-from voicebot.transports.sip.probe import SipProbe  # noqa: E402
+from siphelpers import NUMBER, consecutive_free_ports, dialplan_yaml, free_port, kill_group, start_serve
+from sipprobe import SipProbe
 
 pytestmark = pytest.mark.slow
 PASSPORT = re.compile(r"p[aæe]+s", re.IGNORECASE)  # "pas", "pass", "nutspæs": Whisper base on G.711

@@ -91,11 +91,7 @@ async def _serve(args: argparse.Namespace) -> None:
                 asr_service = AsrServiceProcess(extra=["--window-ms", str(args.asr_window_ms)])
                 await asr_service.start()
                 print(f"voicebot: shared ASR service on {asr_service.url}", flush=True)
-                extra += ["--asr-service", asr_service.url]
-            elif args.asr_service != "local":
-                extra += ["--asr-service", args.asr_service]
-            else:
-                extra += ["--asr-service", "local"]
+            extra += ["--asr-service", asr_service.url if asr_service is not None else args.asr_service]
             supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra)
             supervisor.asr_service = asr_service
             await supervisor.start()
@@ -144,8 +140,11 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
-    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay)
-    gateway = SipGateway(services, cfg, call_log=args.call_log)
+    settings = services.settings
+    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay,
+                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace)  # fmt: skip
+    services.call_log = args.call_log
+    gateway = SipGateway(services, cfg)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
     await gateway.start()

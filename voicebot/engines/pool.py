@@ -7,6 +7,7 @@ that grows without bound). A connection that saw an error is closed, never retur
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -84,7 +85,5 @@ class Pool(Generic[C]):
 
 
 def _close(conn: Closable) -> None:
-    try:
+    with contextlib.suppress(Exception):  # closing a broken connection may fail; nothing to do
         conn.close()
-    except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
-        pass

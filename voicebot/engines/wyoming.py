@@ -8,6 +8,7 @@ socket handling is ours, so that a read can wait with a deadline *and* a cancel 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -97,10 +98,8 @@ class WyomingConnection:
         return not readable
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
     # ------------------------------------------------------------------ internals
     def _fill(self, deadline: float, cancel: threading.Event | None) -> None:

@@ -35,6 +35,7 @@ class AsrServiceProcess:
         self.restarts = 0
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._drainer: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -60,7 +61,7 @@ class AsrServiceProcess:
             self.proc.kill()
             raise EngineError(f"asr-serve not ready after {START_TIMEOUT_S:.0f} s") from None
         log.info("ASR service ready (pid %d) on %s", self.proc.pid, self.url)
-        asyncio.create_task(self._drain(self.proc))
+        self._drainer = asyncio.create_task(self._drain(self.proc))  # keeps the pipe from filling up
 
     @staticmethod
     async def _drain(proc: asyncio.subprocess.Process) -> None:
@@ -83,13 +84,14 @@ class AsrServiceProcess:
             except EngineError as exc:
                 log.error("ASR service restart failed: %s", exc)
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, grace_s: float = 10.0) -> None:
         self._stopping = True
         proc = self.proc
         if proc is not None and proc.returncode is None:
             try:
                 proc.send_signal(signal.SIGTERM)
-                await asyncio.wait_for(proc.wait(), timeout)
+                async with asyncio.timeout(grace_s):
+                    await proc.wait()
             except ProcessLookupError:
                 pass
             except TimeoutError:
