@@ -146,7 +146,12 @@ def run_load(n: int, spread: float, question: np.ndarray, tmp: Path, mode: str =
         serve.wait(20)
     except subprocess.TimeoutExpired:
         os.killpg(serve.pid, signal.SIGKILL)
-    recs = [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
+    recs, bad_lines = [], 0
+    for line in log.read_text().splitlines() if log.exists() else []:
+        try:
+            recs.append(json.loads(line))
+        except json.JSONDecodeError:  # a worker stopped mid-line at shutdown: count it, do not crash
+            bad_lines += 1
     gaps = [g for r in recs for g in r["response_gaps_ms"]]
     rx_lost = sum(r["sip"].get("rx_lost", 0) + r["sip"].get("rx_dropped", 0) for r in recs)
     jb_lost = sum(r["sip"].get("jb_lost", 0) for r in recs)
@@ -161,7 +166,7 @@ def run_load(n: int, spread: float, question: np.ndarray, tmp: Path, mode: str =
         "gap_p95_ms": float(np.percentile(gaps, 95)) if gaps else None,
         "cpu_pct_of_core": 100.0 * (cpu1 - cpu0) / wall, "peak_rss_mb": peak_rss / 2**20,
         "mean_batch": stats.get("mean_batch"), "asr_decodes": stats.get("decoded"),
-        "asr_dropped": stats.get("dropped"),
+        "asr_dropped": stats.get("dropped"), "unreadable_log_lines": bad_lines,
         "decoder_s_per_call": stats["decode_s"] / n if stats else None,
     }  # fmt: skip
 

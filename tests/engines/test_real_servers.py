@@ -219,6 +219,18 @@ async def test_openai_compatible_server_call(fws: Server, services: Services) ->
     assert_served_by(services.recognizer(plan), fws)
 
 
+def test_an_http_error_is_an_engine_error_and_opens_the_breaker(fws: Server) -> None:
+    from voicebot.asr.openai_api import OpenAIRecognizer
+
+    asr = OpenAIRecognizer(fws.url + "/no-such-api", model=FWS_MODEL)  # the server answers 404
+    with pytest.raises(EngineError, match="HTTP 404"):
+        asr.transcribe(np.zeros(16000, np.int16))
+    assert asr.breaker.state == "open"
+    with pytest.raises(EngineError, match="circuit open"):
+        asr.transcribe(np.zeros(16000, np.int16))
+    asr.close()
+
+
 async def test_openai_compatible_server_killed_mid_call(fws: Server, services: Services) -> None:
     plan = plan_with(services, asr=AsrEngine(engine="openai", url=fws.url, model=FWS_MODEL, timeout_s=LOADED_S))
     asr = services.recognizer(plan)

@@ -54,6 +54,8 @@ def create_recognizer(
 
 def create_recognizer_for(settings: Settings, cfg: Any) -> Recognizer:
     """From a dialplan's `engines.asr` (voicebot.dialog.plan.AsrEngine)."""
+    from voicebot.engines.remote import limits_for
+
     if cfg.engine == "whisper" and cfg.model is None and settings.asr_service_url:
         from voicebot.asr.wyoming import WyomingRecognizer
 
@@ -69,15 +71,6 @@ def create_recognizer_for(settings: Settings, cfg: Any) -> Recognizer:
         return OpenAIRecognizer(cfg.url, model=cfg.model, api_key=secret(cfg.api_key_env), limits=limits_for(cfg))
     return create_recognizer(settings, cfg.engine, cfg.model)
 
-
-def limits_for(cfg: Any) -> Any:
-    """The client limits (timeouts, pool, retries, breaker) a dialplan engine section asks for."""
-    from voicebot.engines.remote import EngineLimits
-
-    return EngineLimits(
-        connect_timeout_s=cfg.connect_timeout_s, timeout_s=cfg.timeout_s, pool_size=cfg.pool_size,
-        retries=cfg.retries, breaker_failures=cfg.breaker.failures, breaker_cooldown_s=cfg.breaker.cooldown_s,
-    )  # fmt: skip
 
 
 def _required(settings: Settings, engine: str, model: str | None, what: str) -> Path:

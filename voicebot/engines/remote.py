@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from voicebot.engines.breaker import CircuitBreaker
 from voicebot.engines.pool import Closable, Pool, PoolExhausted
@@ -38,6 +38,15 @@ class EngineLimits:
     backoff_s: float = 0.05
     breaker_failures: int = 1  # failed requests in a row that open the breaker
     breaker_cooldown_s: float = 15.0
+
+
+def limits_for(section: Any) -> EngineLimits:
+    """The limits a dialplan engine section (`engines.asr` / `engines.tts`) asks for."""
+    return EngineLimits(
+        connect_timeout_s=section.connect_timeout_s, timeout_s=section.timeout_s, pool_size=section.pool_size,
+        retries=section.retries, breaker_failures=section.breaker.failures,
+        breaker_cooldown_s=section.breaker.cooldown_s,
+    )  # fmt: skip
 
 
 class RemoteEngine(Generic[C]):

@@ -21,7 +21,7 @@ def create_engine(
     """The bare engine: text in, audio out, no normalisation or cache. `remote` is the dialplan's
     `engines.tts` section (url, timeouts, pool, breaker) for remote engines."""
     if engine == "wyoming":
-        from voicebot.asr.factory import limits_for
+        from voicebot.engines.remote import limits_for
         from voicebot.tts.wyoming import WyomingSynthesizer
 
         if remote is None or not remote.url:
