@@ -77,11 +77,14 @@ def whisper():  # type: ignore[no-untyped-def]
     return create_recognizer(Settings(), "whisper")
 
 
+HTTP: dict[str, object] = {}  # the service's OpenAI-compatible URL, once it runs
+
+
 @pytest.fixture(scope="module")
 def service(whisper) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """`serve_asr` with the real Whisper base, in a thread with its own event loop."""
-    port = free_port()
-    box: dict[str, object] = {}
+    port, http_port = free_port(), free_port()
+    box: dict[str, object] = HTTP
     up = threading.Event()
 
     def run() -> None:
@@ -90,7 +93,7 @@ def service(whisper) -> Iterator[str]:  # type: ignore[no-untyped-def]
             box["stop"], box["loop"] = stop, asyncio.get_running_loop()
             await serve_asr(
                 whisper, "127.0.0.1", port, model_name="whisper-base", window_s=0.02, max_batch=8,
-                ready=lambda p: up.set(), stop=stop,
+                ready=lambda p: up.set(), stop=stop, http_port=http_port,
             )  # fmt: skip
 
         asyncio.run(main())
@@ -98,6 +101,7 @@ def service(whisper) -> Iterator[str]:  # type: ignore[no-untyped-def]
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     assert up.wait(60), "asr service did not start"
+    box["http"] = f"http://127.0.0.1:{http_port}/v1"
     yield f"tcp://127.0.0.1:{port}"  # tests read the batching figures over the wire (voicebot-stats)
     loop, stop = box["loop"], box["stop"]
     loop.call_soon_threadsafe(stop.set)  # type: ignore[attr-defined]
@@ -163,3 +167,16 @@ def test_a_request_dropped_by_its_caller_is_dropped_from_the_batch(service) -> N
     after = stats(url)
     assert after["dropped"] == before["dropped"] + 1, (before, after)
     assert after["decoded"] == before["decoded"] + 1, "only the long turn was decoded"
+
+
+def test_the_openai_face_of_the_service_answers_the_openai_client(service, whisper) -> None:  # type: ignore[no-untyped-def]
+    from voicebot.asr.openai_api import OpenAIRecognizer
+
+    pcm = espeak_pcm("Hvad koster et nyt pas?", 16000, wpm=130)
+    local = whisper.transcribe(pcm, prompt="pas kørekort")
+    before = stats(service)
+    asr = OpenAIRecognizer(str(HTTP["http"]), model="whisper-base")
+    remote = asr.transcribe(pcm, prompt="pas kørekort")
+    asr.close()
+    assert remote.text == local.text and remote.text
+    assert stats(service)["decoded"] == before["decoded"] + 1, "the same batched decoder answered"

@@ -2,7 +2,9 @@
 
 Per connection: `describe` → `info`; `transcribe` (optional `context.prompt`: the dialplan's
 vocabulary) + `audio-start`/`audio-chunk`*/`audio-stop` → `transcript` (with
-`context.confidence`). The connection stays open for the next request. A client that drops the
+`context.confidence`). The connection stays open for the next request. With an HTTP port,
+the same decoder also answers the OpenAI-compatible `POST /v1/audio/transcriptions`
+(see openai_service.py). A client that drops the
 connection while its request waits (a cancelled speculative decode) has the request dropped
 from the batch. `voicebot-stats` → `voicebot-stats` with the batching figures (for benchmarks).
 """
@@ -129,18 +131,50 @@ class AsrHandler(AsyncEventHandler):
 async def serve_asr(
     engine: Recognizer, host: str, port: int, *, model_name: str, window_s: float, max_batch: int,
     ready: Callable[[int], None] | None = None, stop: asyncio.Event | None = None,
+    http_port: int | None = None, http_ready: Callable[[int], None] | None = None,
 ) -> BatchDecoder:  # fmt: skip
-    """Run the service until `stop` is set; `ready(port)` once it listens. Returns the decoder (stats)."""
+    """Run the service until `stop` is set; `ready(port)` once it listens. With `http_port`, the
+    OpenAI-compatible API too (`http_ready(port)`). Returns the decoder (with its stats)."""
     decoder = BatchDecoder(batch_engine(engine), window_s=window_s, max_batch=max_batch)
     info = service_info(model_name)
     server = AsyncTcpServer(host, port)
     await server.start(lambda r, w: AsrHandler(r, w, decoder, info))
+    http: Any = None
+    serving: asyncio.Task[None] | None = None
+    if http_port is not None:
+        http, serving = await _start_http(decoder, host, http_port, http_ready)
     if ready is not None:
         sockets = getattr(server._server, "sockets", None) or ()
         ready(sockets[0].getsockname()[1] if sockets else port)
     try:
         await (stop or asyncio.Event()).wait()
     finally:
+        if http is not None and serving is not None:
+            http.should_exit = True
+            await asyncio.gather(serving, return_exceptions=True)
         await server.stop()
         await asyncio.get_running_loop().run_in_executor(None, decoder.close)
     return decoder
+
+
+async def _start_http(
+    decoder: BatchDecoder, host: str, port: int, ready: Callable[[int], None] | None
+) -> tuple[Any, asyncio.Task[None]]:
+    import contextlib
+
+    import uvicorn
+
+    from voicebot.asr.openai_service import create_openai_app
+
+    config = uvicorn.Config(create_openai_app(decoder), host=host, port=port, log_level="warning")
+    http = uvicorn.Server(config)
+    http.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]  # our loop owns signals
+    serving = asyncio.create_task(http.serve())
+    while not http.started:
+        if serving.done():
+            await serving  # raises why it could not start
+            raise OSError(f"the HTTP API did not start on {host}:{port}")
+        await asyncio.sleep(0.02)
+    if ready is not None:
+        ready(http.servers[0].sockets[0].getsockname()[1] if http.servers else port)
+    return http, serving

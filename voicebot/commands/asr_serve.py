@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("asr-serve", help="serve one ASR model over Wyoming (tcp), batched across calls")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=10300, help="TCP port; 0 = pick a free one (printed)")
+    p.add_argument("--http-port", type=int, default=None,
+                   help="also serve the OpenAI-compatible POST /v1/audio/transcriptions here (0 = a free port)")
     p.add_argument("--engine", default="whisper", help="whisper (batched), vosk, sherpa (one at a time)")
     p.add_argument("--model", default=None, help="model folder (default: the embedded Whisper base)")
     p.add_argument("--window-ms", type=float, default=0.0, help="extra wait for more requests before a batch starts")
@@ -28,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.http_port is not None and not 0 <= args.http_port <= 65535:
+        raise InputError("--http-port must be 0..65535")
     if not 0 <= args.port <= 65535 or args.max_batch < 1 or not 0 <= args.window_ms <= 1000:
         raise InputError("--port 0..65535, --max-batch >= 1 and --window-ms 0..1000")
     asyncio.run(_serve(args))
@@ -48,9 +52,13 @@ async def _serve(args: argparse.Namespace) -> None:
     def ready(port: int) -> None:
         print(f"voicebot: ASR service on tcp://{args.host}:{port}", flush=True)
 
+    def http_ready(port: int) -> None:
+        print(f"voicebot: OpenAI-compatible ASR on http://{args.host}:{port}/v1", flush=True)
+
     decoder = await serve_asr(
         engine, args.host, args.port, model_name=args.model or f"{args.engine}-embedded",
         window_s=args.window_ms / 1000.0, max_batch=args.max_batch, ready=ready, stop=stop,
+        http_port=args.http_port, http_ready=http_ready,
     )  # fmt: skip
     stats = json.dumps(decoder.stats.as_dict())
     print(f"voicebot: asr-serve stats {stats}", flush=True)
