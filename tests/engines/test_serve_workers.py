@@ -36,6 +36,14 @@ def asr_stats(url: str) -> dict:
         conn.close()
 
 
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a dead parent's reaper."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def maps_ctranslate2(pid: int) -> bool:
     """Has this process loaded CTranslate2 (a Whisper model)?"""
     return "ctranslate2" in Path(f"/proc/{pid}/maps").read_text()
@@ -113,5 +121,13 @@ def test_workers_share_one_asr_service(tmp_path: Path) -> None:
                 time.sleep(0.5)
         else:
             pytest.fail("the restarted ASR service does not answer")
+
+        # The supervisor killed outright: the service (and the workers) must not linger.
+        children = [again["pid"], *workers]
+        os.kill(serve.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(alive(p) for p in children) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert not any(alive(p) for p in children), "a child outlived its supervisor"
     finally:
         kill_group(serve, grace=15)

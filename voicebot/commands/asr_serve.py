@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="model folder (default: the embedded Whisper base)")
     p.add_argument("--window-ms", type=float, default=0.0, help="extra wait for more requests before a batch starts")
     p.add_argument("--max-batch", type=int, default=8, help="most utterances decoded together")
+    p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)  # started by serve --workers
     p.add_argument("--stats-json", type=Path, default=None, help="write the batching figures here on exit")
     p.set_defaults(func=run)
 
@@ -49,6 +50,12 @@ async def _serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    orphan_watch = None
+    if args.exit_with_parent:  # the supervisor died (even by SIGKILL): do not linger holding the model
+        from voicebot.transports.sip.workers import exit_when_orphaned
+
+        orphan_watch = asyncio.create_task(exit_when_orphaned(stop))
+
     def ready(port: int) -> None:
         print(f"voicebot: ASR service on tcp://{args.host}:{port}", flush=True)
 
@@ -60,6 +67,8 @@ async def _serve(args: argparse.Namespace) -> None:
         window_s=args.window_ms / 1000.0, max_batch=args.max_batch, ready=ready, stop=stop,
         http_port=args.http_port, http_ready=http_ready,
     )  # fmt: skip
+    if orphan_watch is not None:
+        orphan_watch.cancel()
     stats = json.dumps(decoder.stats.as_dict())
     print(f"voicebot: asr-serve stats {stats}", flush=True)
     if args.stats_json is not None:

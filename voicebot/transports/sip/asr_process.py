@@ -30,7 +30,7 @@ class AsrServiceProcess:
         self.host = host
         self.port = port or free_tcp_port(host)
         self.argv = [sys.executable, "-m", "voicebot.cli", "asr-serve", "--host", host, "--port", str(self.port),
-                     *extra]  # fmt: skip
+                     "--exit-with-parent", *extra]  # fmt: skip
         self.proc: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._stopping = False
