@@ -119,12 +119,14 @@ def stats(url: str) -> dict[str, float]:
         conn.close()
 
 
+@pytest.mark.slow  # the real Whisper base
 def test_describe_answers_info(service) -> None:  # type: ignore[no-untyped-def]
     info = WyomingRecognizer(service).describe()
     assert info["asr"][0]["name"] == "voicebot-asr"
     assert info["asr"][0]["models"][0]["name"] == "whisper-base" and "da" in info["asr"][0]["models"][0]["languages"]
 
 
+@pytest.mark.slow  # the real Whisper base
 def test_the_service_transcribes_as_the_in_process_engine_does(service, whisper) -> None:  # type: ignore[no-untyped-def]
     pcm = espeak_pcm("Hvad koster et nyt pas?", 16000, wpm=130)
     local = whisper.transcribe(pcm, prompt="pas kørekort")
@@ -133,6 +135,7 @@ def test_the_service_transcribes_as_the_in_process_engine_does(service, whisper)
     assert remote.confidence == pytest.approx(local.confidence, abs=1e-3)
 
 
+@pytest.mark.slow  # the real Whisper base
 def test_concurrent_calls_are_decoded_in_batches(service) -> None:  # type: ignore[no-untyped-def]
     from concurrent.futures import ThreadPoolExecutor
 
@@ -149,6 +152,7 @@ def test_concurrent_calls_are_decoded_in_batches(service) -> None:  # type: igno
     assert after["decoded"] - before["decoded"] == 8 and n_batches < 8, (before, after)
 
 
+@pytest.mark.slow  # the real Whisper base
 def test_a_request_dropped_by_its_caller_is_dropped_from_the_batch(service) -> None:  # type: ignore[no-untyped-def]
     url = service
     long_turn = np.tile(espeak_pcm("Jeg vil gerne høre om pas og kørekort og flytning.", 16000), 6)[: 16000 * 28]
@@ -169,6 +173,7 @@ def test_a_request_dropped_by_its_caller_is_dropped_from_the_batch(service) -> N
     assert after["decoded"] == before["decoded"] + 1, "only the long turn was decoded"
 
 
+@pytest.mark.slow  # the real Whisper base
 def test_the_openai_face_of_the_service_answers_the_openai_client(service, whisper) -> None:  # type: ignore[no-untyped-def]
     from voicebot.asr.openai_api import OpenAIRecognizer
 
