@@ -167,6 +167,8 @@ def run_load(n: int, spread: float, question: np.ndarray, tmp: Path, mode: str =
         "cpu_pct_of_core": 100.0 * (cpu1 - cpu0) / wall, "peak_rss_mb": peak_rss / 2**20,
         "mean_batch": stats.get("mean_batch"), "asr_decodes": stats.get("decoded"),
         "asr_dropped": stats.get("dropped"), "unreadable_log_lines": bad_lines,
+        "asr_wait_p50_ms": stats.get("wait_p50_ms"), "asr_wait_p95_ms": stats.get("wait_p95_ms"),
+        "asr_batch_p50_ms": stats.get("batch_p50_ms"), "asr_batch_p95_ms": stats.get("batch_p95_ms"),
         "decoder_s_per_call": stats["decode_s"] / n if stats else None,
     }  # fmt: skip
 

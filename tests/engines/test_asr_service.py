@@ -57,6 +57,8 @@ def test_requests_within_the_window_share_a_batch_and_a_cancelled_one_is_dropped
     assert [r.text for r in results] == ["100", "200", "", "400"] and results[2].cancelled
     assert dec.stats.batches == 2 and dec.stats.decoded == 3 and dec.stats.dropped == 1
     assert dec.stats.mean_batch == pytest.approx(1.5)
+    assert len(dec.stats.waits) == 3 and len(dec.stats.batch_s) == 2  # the time profile: wait, then decode
+    assert dec.stats.as_dict()["wait_p95_ms"] > 0
 
 
 def test_max_batch_bounds_a_batch() -> None:

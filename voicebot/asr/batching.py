@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -42,14 +43,19 @@ class Job:
     prompt: str | None
     cancel: threading.Event = field(default_factory=threading.Event)
     future: Future[AsrResult] = field(default_factory=Future)
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class BatchStats:
+    """Where a request's time goes in the service: waiting for the decoder, then decoding."""
+
     batches: int = 0
     decoded: int = 0  # requests decoded (in a batch or alone)
     dropped: int = 0  # cancelled before their decoder step
     decode_s: float = 0.0  # decoder busy time
+    waits: deque[float] = field(default_factory=lambda: deque(maxlen=2000))  # queued → its batch starts
+    batch_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))  # one batch's decode time
 
     @property
     def mean_batch(self) -> float:
@@ -57,7 +63,13 @@ class BatchStats:
 
     def as_dict(self) -> dict[str, float]:
         return {"batches": self.batches, "decoded": self.decoded, "dropped": self.dropped,
-                "mean_batch": round(self.mean_batch, 3), "decode_s": round(self.decode_s, 3)}  # fmt: skip
+                "mean_batch": round(self.mean_batch, 3), "decode_s": round(self.decode_s, 3),
+                "wait_p50_ms": _pct_ms(self.waits, 50), "wait_p95_ms": _pct_ms(self.waits, 95),
+                "batch_p50_ms": _pct_ms(self.batch_s, 50), "batch_p95_ms": _pct_ms(self.batch_s, 95)}  # fmt: skip
+
+
+def _pct_ms(xs: deque[float], q: float) -> float:
+    return round(float(np.percentile(list(xs), q)) * 1000.0, 1) if xs else 0.0
 
 
 class BatchDecoder:
@@ -118,6 +130,8 @@ class BatchDecoder:
         if not live:
             return
         t0 = time.perf_counter()
+        now = time.monotonic()
+        self.stats.waits.extend(now - j.queued_at for j in live)
         try:
             results = self.engine.transcribe_batch([(j.audio, j.prompt) for j in live], [j.cancel for j in live])
         except Exception as exc:  # noqa: BLE001 - every waiting caller gets the error
@@ -127,6 +141,7 @@ class BatchDecoder:
             return
         finally:
             self.stats.decode_s += time.perf_counter() - t0
+            self.stats.batch_s.append(time.perf_counter() - t0)
         self.stats.batches += 1
         for job, result in zip(live, results, strict=True):
             self.stats.decoded += 0 if result.cancelled else 1
