@@ -178,3 +178,33 @@ def test_garbage_from_the_server_is_a_protocol_error() -> None:
         conn._buf.clear()
         with pytest.raises(ConnectionClosed):
             conn.recv(time.monotonic() + 1.0)
+
+
+def test_tts_audio_is_collected_and_resampled_and_an_error_event_is_an_engine_error(peer) -> None:
+    from wyoming.audio import AudioChunk, AudioStart, AudioStop
+    from wyoming.error import Error
+
+    from voicebot.tts.wyoming import WyomingSynthesizer
+
+    def speak(conn: socket.socket, n: int) -> None:
+        f = conn.makefile("rwb")
+        while (event := read_event(f)) is not None:
+            if event.type != "synthesize":
+                continue
+            if "fejl" in event.data["text"]:
+                write_event(Error(text="voice not found").event(), f)
+                continue
+            assert event.data["voice"] == {"name": "da_DK-talesyntese-medium"}
+            write_event(AudioStart(rate=22050, width=2, channels=1).event(), f)
+            for _ in range(2):  # one second of a tone at 22.05 kHz, in two chunks
+                tone = (np.sin(np.arange(11025) / 3.0) * 9000).astype("<i2").tobytes()
+                write_event(AudioChunk(rate=22050, width=2, channels=1, audio=tone).event(), f)
+            write_event(AudioStop().event(), f)
+        conn.close()
+
+    tts = WyomingSynthesizer(peer(speak), "da_DK-talesyntese-medium")
+    pcm = tts.synthesize("Goddag.", 8000)
+    assert pcm.dtype == np.int16 and abs(len(pcm) - 8000) <= 8 and np.abs(pcm).max() > 5000
+    with pytest.raises(EngineError, match="voice not found"):
+        tts.synthesize("fejl", 8000)
+    assert tts.breaker.state == "open"
