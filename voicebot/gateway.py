@@ -118,9 +118,8 @@ def create_session(
     engine = services.intent_engine
     dialog = Dialog(plan, getattr(engine, "kb", None), call_id, started_at=started_at)
     after_hours = plan.hours is not None and not dialog.is_open
-    record = CallRecord(
-        call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"), channel=channel, after_hours=after_hours
-    )
+    started_iso = started.isoformat(timespec="seconds")
+    record = CallRecord(call_id, plan.name, plan.kommune, started_iso, channel=channel, after_hours=after_hours)
     return CallSession(
         recorder=CallRecorder(record, services.calls if journal else None),
         dialog=dialog,
