@@ -36,6 +36,14 @@ class Settings:
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
     # record mode: calls to dialplans with recording consent are saved here as regression cases
     record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
+    # operators' console: bearer tokens "token:role[:kommune],…" (roles viewer|operator|agent), or a file of them
+    api_tokens: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKENS", ""))
+    api_tokens_file: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_API_TOKENS_FILE"))
+    # signs session cookies and the agent's per-call link; random per process when unset
+    secret: str = field(default_factory=lambda: os.environ.get("VOICEBOT_SECRET", ""))
+    # the base URL of the console as agents reach it (the REFER's X-Voicebot-Url)
+    public_url: str = field(default_factory=lambda: os.environ.get("VOICEBOT_PUBLIC_URL", ""))
+    metrics_public: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_METRICS_PUBLIC", "1") != "0")
 
 
 def load_settings() -> Settings:

@@ -117,6 +117,11 @@ def callback_queue(
     return [_callback(r) for r in rows]
 
 
+def callback_get(conn: Any, callback_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(callbacks).where(callbacks.c.id == callback_id)).first()
+    return _callback(row) if row else None
+
+
 def callback_done(conn: Any, callback_id: int, by: str, now: datetime) -> dict[str, Any] | None:
     """Mark a callback done (idempotent: the first time and person stay)."""
     conn.execute(
