@@ -94,7 +94,7 @@ class CallStore:
             self._write_turns(conn, record, record.turns)
             if record.callback is not None:
                 self._write_callback(conn, record, record.callback)
-            row["ended_at"] = duration_end(row["started_at"], record) if record.channel == "replay" else self.now()
+            row["ended_at"] = self._call_time(record, row["started_at"])
             for key in ("call_id", "started_at", "day", "hour", "weekday"):
                 row.pop(key)
             conn.execute(update(calls).where(calls.c.call_id == record.call_id).values(**row))
@@ -138,8 +138,12 @@ class CallStore:
             return
         conn.execute(insert(callbacks).values(
             call_id=record.call_id, kommune=record.kommune, number=request.number, reason=request.reason,
-            created_at=self.now()))  # fmt: skip
+            created_at=self._call_time(record, prog.started)))  # fmt: skip
         prog.callback = True
+
+    def _call_time(self, record: CallRecord, started: datetime) -> datetime:
+        """Now, on the call's clock: a replay runs on virtual time from its `started_at`."""
+        return duration_end(started, record) if record.channel == "replay" else self.now()
 
     def _write(self) -> Any:
         return _Tx(self)
