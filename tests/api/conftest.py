@@ -1,1 +1,5 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "calls"))  # recordkit
 pytest_plugins = ["dbfixtures"]
