@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,13 +61,14 @@ class Auth:
     @classmethod
     def from_settings(cls, settings: Any) -> Auth:
         text = settings.api_tokens or ""
+        secret = settings.secret or _host_secret(Path(settings.cache_dir))
         path: Path | None = settings.api_tokens_file
         if path is not None:
             try:
                 text += "\n" + path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise ConfigError(f"cannot read the API token file: {exc.strerror}") from exc
-        return cls(parse_tokens(text), settings.secret)
+        return cls(parse_tokens(text), secret)
 
     def _digest(self, token: str) -> str:
         return hmac.new(self.secret, b"token:" + token.encode(), hashlib.sha256).hexdigest()
@@ -98,6 +100,26 @@ class Auth:
         if header.lower().startswith("bearer "):
             return self.check_token(header[7:].strip())
         return self.check_session(request.cookies.get(COOKIE, ""))
+
+
+def _host_secret(folder: Path) -> str:
+    """One secret per machine (a 0600 file in the cache), so every worker signs agent links alike."""
+    path = folder / "console-secret"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    except OSError:
+        return ""  # unwritable cache: a random secret for this process
+    return path.read_text().strip()
+
+
+def agent_link(auth: Auth, base_url: str, call_id: str) -> str:
+    """The handoff page of one call, as the REFER's X-Voicebot-Url carries it."""
+    return f"{base_url.rstrip('/')}/agent/calls/{call_id}?key={auth.call_key(call_id)}"
 
 
 def auth_of(request: Request) -> Auth:

@@ -41,6 +41,7 @@ class _Progress:
     """What of one live call is already in the database."""
 
     started: datetime
+    record: CallRecord
     turns: set[tuple[str, float, str]] = field(default_factory=set)
     gaps: int = 0
     intents: set[str] = field(default_factory=set)
@@ -74,7 +75,7 @@ class CallStore:
             conn.execute(delete(calls).where(calls.c.call_id == record.call_id))  # a reused test id
             conn.execute(insert(calls).values(**row))
         with self._lock:
-            self._progress[record.call_id] = _Progress(row["started_at"])
+            self._progress[record.call_id] = _Progress(row["started_at"], record)
 
     def add_turn(self, record: CallRecord, turn: Turn) -> None:
         with self._write() as conn:
@@ -165,6 +166,11 @@ class CallStore:
 
     # ------------------------------------------------------------------ readers
     def get(self, call_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            prog = self._progress.get(call_id)
+        if prog is not None:  # live here: what the call core has not handed over yet is written first
+            with self._write() as conn:
+                self._write_turns(conn, prog.record, list(prog.record.turns))
         with self.engine.connect() as conn:
             return queries.call_detail(conn, call_id)
 

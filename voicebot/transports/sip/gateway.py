@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class SipGateway:
         self.call_log = call_log
         self.user_to_user = False
         self.trust_test_headers = False  # replay suites' X-Voicebot-Test-Id/-At (test rigs only)
+        self.agent_url: Callable[[str], str] | None = None  # the console's handoff page per call id
         self.calls: dict[int, LiveCall] = {}
         self.completed = 0
         self.rejected = 0
@@ -154,7 +156,7 @@ class SipGateway:
     async def _run_call(self, call: LiveCall) -> None:
         assert self.endpoint is not None
         plan = self._plan_for(call)
-        control = SipControl(self.endpoint, call, self.user_to_user)
+        control = SipControl(self.endpoint, call, self.user_to_user, self.agent_url)
         session = create_session(
             self.services, plan, clock=call.clock, sink=call.sink, control=control,
             in_rate=self.cfg.clock_rate, started_at=_test_time(call.test) or datetime.now(UTC),
