@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Europe/Copenhagen")
+
 INTENTS = {
     "pas": "Pas", "koerekort": "Kørekort", "flytning": "Flytning", "laegeskift": "Skift af læge",
     "sundhedskort": "Sundhedskort", "mitid": "MitID", "digital_post": "Digital Post",
@@ -31,3 +36,13 @@ def outcome(name: str | None) -> str:
 
 def reason(name: str | None) -> str:
     return REASONS.get(name or "", name or "–")
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO time as Danish local time, "24.11.2026 10:15"."""
+    if not iso:
+        return "–"
+    try:
+        return datetime.fromisoformat(iso).astimezone(LOCAL).strftime("%d.%m.%Y %H:%M")
+    except ValueError:
+        return iso

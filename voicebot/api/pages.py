@@ -25,6 +25,8 @@ from voicebot.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals.update(labels=labels)
+TEMPLATES.env.filters["intent"] = labels.intent
+TEMPLATES.env.filters["local"] = labels.local_time
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(viewer)]
 PAGE_PREFIXES = ("/operator", "/agent")
@@ -85,7 +87,11 @@ def dashboard(request: Request, p: Viewer) -> HTMLResponse:
         days = containment_by_day(conn, Period(a, b, f["kommune"]))
         open_callbacks = queries.callback_queue(conn, f["kommune"], limit=5)
         kommuner = queries.kommuner(conn) if not p.kommune else [p.kommune]
-    return render(request, "dashboard.html", k=k, days=days, f=f, kommuner=kommuner, callbacks=open_callbacks, p=p)
+    step = max(1, len(days) // 10)  # at most ~10 day labels under the chart, as dd/mm
+    day_labels = [f"{d['day'][8:10]}/{d['day'][5:7]}" if i % step == 0 else "" for i, d in enumerate(days)]
+    day_values = [d["containment"] or 0 for d in days]
+    return render(request, "dashboard.html", k=k, days=days, day_labels=day_labels, day_values=day_values, f=f,
+                  kommuner=kommuner, callbacks=open_callbacks, p=p)  # fmt: skip
 
 
 @router.get("/operator/calls")
