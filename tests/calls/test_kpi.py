@@ -77,3 +77,31 @@ def test_percentile_from_counts_matches_numpy(values):
     counts = sorted({v: values.count(v) for v in values}.items())
     for q in (0.0, 0.5, 0.95, 1.0):
         assert percentile_from_counts(counts, q) == pytest.approx(np.percentile(values, q * 100))
+
+
+def test_cached_day_partials_equal_the_direct_sql(db_url):
+    from voicebot.calls.kpi_cache import period_days, period_kpis
+
+    store = CallStore(db_url)
+    fill(store)
+    today = date(2026, 12, 20)  # every filled day is over: its partials get cached
+    periods = [
+        Period(local_day_start(date(2026, 11, 1)), local_day_start(date(2026, 12, 1)), "Odder"),
+        Period(local_day_start(date(2026, 11, 1)), local_day_start(date(2027, 1, 1))),
+        Period(local_day_start(date(2026, 11, 3)), local_day_start(date(2026, 11, 4)), "Aarhus"),
+    ]
+    for p in periods:
+        with store.connect() as conn:
+            direct = kpis(conn, p)
+            days = containment_by_day(conn, p)
+        assert period_kpis(store, p, today) == direct  # computed, then cached
+        assert period_kpis(store, p, today) == direct  # from the cache
+        assert period_days(store, p, today) == days
+    everything = period_kpis(store, Period(), today)
+    with store.connect() as conn:
+        assert everything == kpis(conn, Period())
+    store.finish(record("g", "Odder", "2026-11-02T12:00:00+01:00", intents=("rotter",), rating=1))  # a late replay
+    p = periods[0]
+    with store.connect() as conn:
+        direct = kpis(conn, p)
+    assert direct["calls"] == 5 and period_kpis(store, p, today) == direct  # the day's partials were dropped

@@ -14,7 +14,10 @@ from voicebot.api import models
 from voicebot.api.auth import Principal, scoped_kommune, viewer
 from voicebot.api.period import period
 from voicebot.calls import queries
-from voicebot.calls.kpi import Period, containment_by_day, kpis
+from voicebot.calls.kpi import Period
+from voicebot.calls.kpi_cache import period_days, period_kpis
+from voicebot.calls.rows import local_fields
+from voicebot.calls.store import utc_now
 from voicebot.errors import InputError
 
 router = APIRouter()
@@ -97,9 +100,13 @@ def get_kpis(
 ) -> dict[str, Any]:  # fmt: skip
     a, b = period(start, end)
     k = scoped_kommune(p, kommune)
-    with store(request).connect() as conn:
-        out = kpis(conn, Period(a, b, k))
+    out = period_kpis(store(request), Period(a, b, k), today())
     return {"period_from": start, "period_to": end, "kommune": k, **out}
+
+
+def today() -> Any:
+    """Today's Danish date: days before yesterday are closed and their KPI partials cacheable."""
+    return local_fields(utc_now())["day"]
 
 
 @router.get("/api/kpis/daily", response_model=models.DailyKpis)
@@ -108,8 +115,7 @@ def daily_kpis(
     end: Annotated[str | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:  # fmt: skip
     a, b = period(start, end)
-    with store(request).connect() as conn:
-        return {"days": containment_by_day(conn, Period(a, b, scoped_kommune(p, kommune)))}
+    return {"days": period_days(store(request), Period(a, b, scoped_kommune(p, kommune)), today())}
 
 
 @router.get("/api/live", response_model=models.LiveOut)

@@ -20,7 +20,8 @@ from voicebot.api.auth import COOKIE, Principal, agent, auth_of, operator, scope
 from voicebot.api.dialplans import validate_text
 from voicebot.api.period import period
 from voicebot.calls import queries
-from voicebot.calls.kpi import Period, containment_by_day, kpis
+from voicebot.calls.kpi import Period
+from voicebot.calls.kpi_cache import period_days, period_kpis
 from voicebot.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -82,9 +83,11 @@ def _filters(request: Request, p: Principal) -> dict[str, Any]:
 def dashboard(request: Request, p: Viewer) -> HTMLResponse:
     f = _filters(request, p)
     a, b = period(f["from"] or None, f["to"] or None)
+    from voicebot.api.calls import today
+
+    k = period_kpis(_store(request), Period(a, b, f["kommune"]), today())
+    days = period_days(_store(request), Period(a, b, f["kommune"]), today())
     with _store(request).connect() as conn:
-        k = kpis(conn, Period(a, b, f["kommune"]))
-        days = containment_by_day(conn, Period(a, b, f["kommune"]))
         open_callbacks = queries.callback_queue(conn, f["kommune"], limit=5)
         kommuner = queries.kommuner(conn) if not p.kommune else [p.kommune]
     step = max(1, len(days) // 10)  # at most ~10 day labels under the chart, as dd/mm

@@ -97,13 +97,6 @@ def kpis(conn: Any, p: Period) -> dict[str, Any]:
     gap_counts = [(int(v), int(k)) for v, k in conn.execute(gq.order_by(gaps.c.ms)).all()]
     per_hour = dict(conn.execute(select(c.hour, func.count()).where(*where).group_by(c.hour)).all())
     per_weekday = dict(conn.execute(select(c.weekday, func.count()).where(*where).group_by(c.weekday)).all())
-    cb = callbacks.c
-    asked, done = conn.execute(
-        select(func.count(), func.count(cb.done_at)).where(*_where(callbacks, "created_at", p))
-    ).one()
-    open_now = conn.execute(
-        select(func.count()).where(cb.done_at.is_(None), *([cb.kommune == p.kommune] if p.kommune else []))
-    ).scalar_one()
     return {
         "calls": int(n),
         "containment": _share(contained or 0, n),
@@ -119,10 +112,19 @@ def kpis(conn: Any, p: Period) -> dict[str, Any]:
         "response_gap_histogram": _histogram(gap_counts),
         "calls_per_hour": [int(per_hour.get(h, 0)) for h in range(24)],
         "calls_per_weekday": [int(per_weekday.get(d, 0)) for d in range(7)],
-        "callbacks_asked": int(asked),
-        "callbacks_done": int(done),
-        "callbacks_open": int(open_now),
+        **callback_counts(conn, p),
     }
+
+
+def callback_counts(conn: Any, p: Period) -> dict[str, int]:
+    cb = callbacks.c
+    asked, done = conn.execute(
+        select(func.count(), func.count(cb.done_at)).where(*_where(callbacks, "created_at", p))
+    ).one()
+    open_now = conn.execute(
+        select(func.count()).where(cb.done_at.is_(None), *([cb.kommune == p.kommune] if p.kommune else []))
+    ).scalar_one()
+    return {"callbacks_asked": int(asked), "callbacks_done": int(done), "callbacks_open": int(open_now)}
 
 
 def _histogram(counts: list[tuple[int, int]]) -> list[dict[str, int]]:

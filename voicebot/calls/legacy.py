@@ -44,12 +44,13 @@ def insert_record(conn: Any, rec: CallRecord, at: datetime) -> None:
     seen = list(dict.fromkeys(rec.intents))
     if seen:
         conn.execute(insert(call_intents), [
-            {"call_id": rec.call_id, "intent": i, "kommune": rec.kommune, "started_at": row["started_at"]} for i in seen
+            {"call_id": rec.call_id, "intent": i, "kommune": rec.kommune, "started_at": row["started_at"],
+             "day": row["day"]} for i in seen
         ])  # fmt: skip
     if rec.response_gaps_ms:
         conn.execute(insert(gaps), [
             {"call_id": rec.call_id, "seq": i, "ms": int(round(g)), "kommune": rec.kommune,
-             "started_at": row["started_at"]} for i, g in enumerate(rec.response_gaps_ms)
+             "started_at": row["started_at"], "day": row["day"]} for i, g in enumerate(rec.response_gaps_ms)
         ])  # fmt: skip
     if rec.callback is not None:
         conn.execute(insert(callbacks).values(call_id=rec.call_id, kommune=rec.kommune, number=rec.callback.number,

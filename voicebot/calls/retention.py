@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, select
 
+from voicebot.calls.kpi_cache import clear as clear_kpi_cache
 from voicebot.calls.schema import callbacks, calls
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def _delete_calls(engine: Any, ids: list[str]) -> int:
         with engine.begin() as conn:
             conn.execute(delete(callbacks).where(callbacks.c.call_id.in_(chunk)))
             n += conn.execute(delete(calls).where(calls.c.call_id.in_(chunk))).rowcount or 0
+            clear_kpi_cache(conn)  # the deleted calls' days must be summed again
     return n
 
 

@@ -1,10 +1,11 @@
 """The database schema of call records (SQLAlchemy Core), shared by the store, KPIs and migrations.
 
 `calls` holds one row per call; `turns` one per caller or bot turn (redacted text); `call_intents`
-the distinct intents of a call and `gaps` its response gaps, both with the call's kommune and
-start time copied in so the dashboard's aggregates read one narrow, indexed table; `callbacks`
-the call-back promises staff must keep. Times are naive UTC; `day`, `hour` and `weekday` are the
-call's local (Danish) calendar fields, computed once at the start.
+the distinct intents of a call and `gaps` its response gaps, both with the call's kommune, start
+time and day copied in so the dashboard's aggregates read one narrow, indexed table; `callbacks`
+the call-back promises staff must keep; `kpi_cache` per-day KPI partials (see `kpi_cache.py`).
+Times are naive UTC; `day`, `hour` and `weekday` are the call's local (Danish) calendar fields,
+computed once at the start.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ Index("ix_calls_kommune_started", calls.c.kommune, calls.c.started_at)
 Index("ix_calls_live", calls.c.live)
 Index("ix_calls_caller", calls.c.caller)
 Index("ix_calls_dialplan_started", calls.c.dialplan, calls.c.started_at)
+Index("ix_calls_day", calls.c.day, calls.c.kommune)
 
 turns = Table(
     "turns",
@@ -82,7 +84,9 @@ call_intents = Table(
     Column("intent", String(32), primary_key=True),
     Column("kommune", String(100)),
     Column("started_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),  # the call's local day, as calls.day
 )
+Index("ix_call_intents_day", call_intents.c.day, call_intents.c.kommune, call_intents.c.intent)
 Index("ix_call_intents_started", call_intents.c.started_at, call_intents.c.kommune, call_intents.c.intent)
 Index("ix_call_intents_kommune", call_intents.c.kommune, call_intents.c.started_at, call_intents.c.intent)
 Index("ix_call_intents_intent", call_intents.c.intent, call_intents.c.call_id)
@@ -95,7 +99,9 @@ gaps = Table(
     Column("ms", Integer, nullable=False),  # end of caller speech -> first bot audio, whole ms
     Column("kommune", String(100)),
     Column("started_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
 )
+Index("ix_gaps_day", gaps.c.day, gaps.c.kommune, gaps.c.ms)
 Index("ix_gaps_started", gaps.c.started_at, gaps.c.kommune, gaps.c.ms)
 Index("ix_gaps_kommune", gaps.c.kommune, gaps.c.started_at, gaps.c.ms)
 
@@ -114,3 +120,13 @@ callbacks = Table(
 Index("ix_callbacks_open", callbacks.c.done_at, callbacks.c.created_at)
 Index("ix_callbacks_kommune", callbacks.c.kommune, callbacks.c.created_at)
 Index("ix_callbacks_call", callbacks.c.call_id)
+
+# Per-day KPI partials (counts by outcome, hour, reason, rating; intents; gap histogram) of whole
+# past days, for one kommune or "*" for all. Derived data: any write to a day deletes its rows.
+kpi_cache = Table(
+    "kpi_cache",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("scope", String(100), primary_key=True),
+    Column("data", Text, nullable=False),
+)

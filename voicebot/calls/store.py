@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from voicebot.calls import queries
 from voicebot.calls.db import open_engine, upgrade
+from voicebot.calls.kpi_cache import invalidate_days
 from voicebot.calls.record import CallbackRequest, CallRecord, Turn
 from voicebot.calls.rows import call_row, duration_end, first_topic, parse_time, turn_key, turn_row
 from voicebot.calls.schema import call_intents, callbacks, calls, gaps, metadata, turns
@@ -41,6 +42,7 @@ class _Progress:
     """What of one live call is already in the database."""
 
     started: datetime
+    day: Any
     record: CallRecord
     turns: set[tuple[str, float, str]] = field(default_factory=set)
     gaps: int = 0
@@ -72,10 +74,14 @@ class CallStore:
     def start(self, record: CallRecord) -> None:
         row = call_row(record, self.worker, live=True)
         with self._write() as conn:
-            conn.execute(delete(calls).where(calls.c.call_id == record.call_id))  # a reused test id
+            old = conn.execute(select(calls.c.day, calls.c.kommune).where(calls.c.call_id == record.call_id)).first()
+            if old is not None:  # a reused test id: the old call goes, and its day's KPI partials
+                conn.execute(delete(calls).where(calls.c.call_id == record.call_id))
+                invalidate_days(conn, [(old.day, old.kommune)])
             conn.execute(insert(calls).values(**row))
+            invalidate_days(conn, [(row["day"], record.kommune)])
         with self._lock:
-            self._progress[record.call_id] = _Progress(row["started_at"], record)
+            self._progress[record.call_id] = _Progress(row["started_at"], row["day"], record)
 
     def add_turn(self, record: CallRecord, turn: Turn) -> None:
         with self._write() as conn:
@@ -99,6 +105,7 @@ class CallStore:
             for key in ("call_id", "started_at", "day", "hour", "weekday"):
                 row.pop(key)
             conn.execute(update(calls).where(calls.c.call_id == record.call_id).values(**row))
+            invalidate_days(conn, [(self._progress_of(record).day, record.kommune)])
         with self._lock:
             self._progress.pop(record.call_id, None)
 
@@ -120,7 +127,8 @@ class CallStore:
             prog.turns.add(key)
             if turn.speaker == "caller" and turn.intent and turn.intent != "ukendt" and turn.intent not in prog.intents:
                 conn.execute(insert(call_intents).values(
-                    call_id=record.call_id, intent=turn.intent, kommune=record.kommune, started_at=prog.started))
+                    call_id=record.call_id, intent=turn.intent, kommune=record.kommune, started_at=prog.started,
+                    day=prog.day))
                 prog.intents.add(turn.intent)
                 if prog.topic is None and first_topic([turn.intent]):
                     prog.topic = turn.intent
@@ -129,7 +137,7 @@ class CallStore:
         if new_gaps:
             conn.execute(insert(gaps), [
                 {"call_id": record.call_id, "seq": prog.gaps + i, "ms": int(round(g)), "kommune": record.kommune,
-                 "started_at": prog.started} for i, g in enumerate(new_gaps)
+                 "started_at": prog.started, "day": prog.day} for i, g in enumerate(new_gaps)
             ])  # fmt: skip
             prog.gaps += len(new_gaps)
 
@@ -158,6 +166,8 @@ class CallStore:
         dead = [r.call_id for r in rows if _dead_here(r.worker, host, self.worker)]
         if dead:
             with self._write() as conn:
+                days = conn.execute(select(calls.c.day, calls.c.kommune).where(calls.c.call_id.in_(dead))).all()
+                invalidate_days(conn, [(d.day, d.kommune) for d in days])
                 conn.execute(update(calls).where(calls.c.call_id.in_(dead)).values(
                     live=False, outcome="error", end_reason="crash", error="gateway stopped during the call",
                     ended_at=self.now()))  # fmt: skip

@@ -1,4 +1,4 @@
-"""v1 schema: calls, turns, call_intents, gaps, callbacks.
+"""v1 schema: calls, turns, call_intents, gaps, callbacks, kpi_cache.
 
 A database from the first version (a `calls` table of one JSON blob per call) is migrated: its
 table is renamed, the v1 tables are made, every record is copied in (turn text redacted), and
@@ -54,20 +54,29 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index('ix_calls_caller', ['caller'], unique=False)
+        batch_op.create_index('ix_calls_day', ['day', 'kommune'], unique=False)
         batch_op.create_index('ix_calls_dialplan_started', ['dialplan', 'started_at'], unique=False)
         batch_op.create_index('ix_calls_kommune_started', ['kommune', 'started_at'], unique=False)
         batch_op.create_index('ix_calls_live', ['live'], unique=False)
         batch_op.create_index('ix_calls_started', ['started_at', 'call_id'], unique=False)
 
+    op.create_table('kpi_cache',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('scope', sa.String(length=100), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'scope')
+    )
     op.create_table('call_intents',
     sa.Column('call_id', sa.String(length=64), nullable=False),
     sa.Column('intent', sa.String(length=32), nullable=False),
     sa.Column('kommune', sa.String(length=100), nullable=True),
     sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['calls.call_id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('call_id', 'intent')
     )
     with op.batch_alter_table('call_intents', schema=None) as batch_op:
+        batch_op.create_index('ix_call_intents_day', ['day', 'kommune', 'intent'], unique=False)
         batch_op.create_index('ix_call_intents_intent', ['intent', 'call_id'], unique=False)
         batch_op.create_index('ix_call_intents_kommune', ['kommune', 'started_at', 'intent'], unique=False)
         batch_op.create_index('ix_call_intents_started', ['started_at', 'kommune', 'intent'], unique=False)
@@ -95,10 +104,12 @@ def upgrade() -> None:
     sa.Column('ms', sa.Integer(), nullable=False),
     sa.Column('kommune', sa.String(length=100), nullable=True),
     sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['call_id'], ['calls.call_id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('call_id', 'seq')
     )
     with op.batch_alter_table('gaps', schema=None) as batch_op:
+        batch_op.create_index('ix_gaps_day', ['day', 'kommune', 'ms'], unique=False)
         batch_op.create_index('ix_gaps_kommune', ['kommune', 'started_at', 'ms'], unique=False)
         batch_op.create_index('ix_gaps_started', ['started_at', 'kommune', 'ms'], unique=False)
 
@@ -131,6 +142,7 @@ def downgrade() -> None:
     with op.batch_alter_table('gaps', schema=None) as batch_op:
         batch_op.drop_index('ix_gaps_started')
         batch_op.drop_index('ix_gaps_kommune')
+        batch_op.drop_index('ix_gaps_day')
 
     op.drop_table('gaps')
     with op.batch_alter_table('callbacks', schema=None) as batch_op:
@@ -143,13 +155,16 @@ def downgrade() -> None:
         batch_op.drop_index('ix_call_intents_started')
         batch_op.drop_index('ix_call_intents_kommune')
         batch_op.drop_index('ix_call_intents_intent')
+        batch_op.drop_index('ix_call_intents_day')
 
     op.drop_table('call_intents')
+    op.drop_table('kpi_cache')
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_index('ix_calls_started')
         batch_op.drop_index('ix_calls_live')
         batch_op.drop_index('ix_calls_kommune_started')
         batch_op.drop_index('ix_calls_dialplan_started')
+        batch_op.drop_index('ix_calls_day')
         batch_op.drop_index('ix_calls_caller')
 
     op.drop_table('calls')
