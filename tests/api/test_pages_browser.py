@@ -145,3 +145,29 @@ def test_no_cpr_number_in_the_database(console):
         texts += [x or "" for x in conn.execute(select(calls.c.handover)).scalars().all()]
         texts += conn.execute(select(callbacks.c.reason)).scalars().all()
     assert texts and not [t for t in texts if CPR_PATTERN.search(t)]
+
+
+def test_dialplan_editor_shows_errors_at_their_lines(console):
+    from apikit import client
+
+    services, base, artefacts, tmp = console
+    op = client(services, "operator")
+    text = op.get("/api/dialplans/odder").json()["yaml"]
+    bad = text.replace("thresholds: {answer: 0.6,", "thresholds: {answer: 7.5,", 1)
+    line = next(i for i, x in enumerate(bad.split("\n"), 1) if "answer: 7.5" in x)
+    r = op.post("/operator/dialplans/odder", data={"yaml": bad})
+    assert r.status_code == 422 and "Filen er ikke gemt" in r.text and f'href="#L{line}">linje {line}</a>' in r.text
+    assert f'<span id="L{line}" class="bad">{line}</span>' in r.text
+    assert services.dialplans.get("odder").thresholds.answer == 0.6  # the old plan stays
+    page_file = tmp / "editor.html"
+    page_file.write_text(r.text.replace("<head>", f'<head><base href="{base}/">', 1), encoding="utf-8")
+    png = artefacts / "dialplan-editor.png"
+    chromium([f"--screenshot={png}", "--window-size=1280,1500", page_file.as_uri()], tmp / "profile-editor")
+    assert png.stat().st_size > 5000
+
+
+def test_live_and_call_list_pages(console):
+    text = page(console, "/operator/calls?kommune=Odder&outcome=transferred", "call-list")
+    assert "Opkald" in text and "Viderestillet" in text and "24.11.2026 19:30" in text
+    text = page(console, "/operator/live", "live")
+    assert "Igangværende opkald" in text and "0 opkald i gang" in text
