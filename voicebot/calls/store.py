@@ -61,6 +61,7 @@ class CallStore:
         self.now = now
         self._progress: dict[str, _Progress] = {}
         self._lock = threading.Lock()
+        self._wlock = threading.RLock()
         try:
             if self.engine.dialect.name == "sqlite" and self.engine.url.database in (None, "", ":memory:"):
                 metadata.create_all(self.engine)  # a throwaway database needs no migration history
@@ -84,11 +85,11 @@ class CallStore:
             self._progress[record.call_id] = _Progress(row["started_at"], row["day"], record)
 
     def add_turn(self, record: CallRecord, turn: Turn) -> None:
-        with self._write() as conn:
+        with self._locked_write() as conn:
             self._write_turns(conn, record, [turn])
 
     def add_callback(self, record: CallRecord, request: CallbackRequest) -> None:
-        with self._write() as conn:
+        with self._locked_write() as conn:
             self._write_callback(conn, record, request)
 
     def finish(self, record: CallRecord) -> None:
@@ -97,8 +98,8 @@ class CallStore:
         if not known:  # finished without start (replay, or a store opened after the start)
             self.start(record)
         row = call_row(record, self.worker, live=False)
-        with self._write() as conn:
-            self._write_turns(conn, record, record.turns)
+        with self._locked_write() as conn:
+            self._write_turns(conn, record, list(record.turns))
             if record.callback is not None:
                 self._write_callback(conn, record, record.callback)
             row["ended_at"] = self._call_time(record, row["started_at"])
@@ -157,6 +158,10 @@ class CallStore:
     def _write(self) -> Any:
         return _Tx(self)
 
+    def _locked_write(self) -> Any:
+        """Writes of live calls: one at a time per process (the journal thread and readers' flushes)."""
+        return _Locked(self._wlock, _Tx(self))
+
     # ------------------------------------------------------------------ crash recovery
     def recover(self) -> list[str]:
         """Close, as `error`, the live calls of processes on this host that no longer run."""
@@ -179,7 +184,7 @@ class CallStore:
         with self._lock:
             prog = self._progress.get(call_id)
         if prog is not None:  # live here: what the call core has not handed over yet is written first
-            with self._write() as conn:
+            with self._locked_write() as conn:
                 self._write_turns(conn, prog.record, list(prog.record.turns))
         with self.engine.connect() as conn:
             return queries.call_detail(conn, call_id)
@@ -220,6 +225,25 @@ class _Tx:
             raise EngineError(f"call database write failed: {type(err).__name__}") from err
         if exc[0] is not None and isinstance(exc[1], SQLAlchemyError):
             raise EngineError(f"call database write failed: {type(exc[1]).__name__}") from exc[1]
+
+
+class _Locked:
+    def __init__(self, lock: Any, inner: _Tx) -> None:
+        self.lock, self.inner = lock, inner
+
+    def __enter__(self) -> Any:
+        self.lock.acquire()
+        try:
+            return self.inner.__enter__()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            self.inner.__exit__(*exc)
+        finally:
+            self.lock.release()
 
 
 def _dead_here(worker: str, host: str, me: str) -> bool:
