@@ -42,9 +42,9 @@ def concrete(path: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1) == "callback_id" else "default", path)
 
 
-@pytest.fixture(scope="module")
-def services(tmp_path_factory):
-    return make_services("sqlite:///:memory:", tmp_path_factory.mktemp("access"))
+@pytest.fixture
+def services(db_url, tmp_path):
+    return make_services(db_url, tmp_path)
 
 
 def test_every_route_is_public_or_guarded(services):
