@@ -55,7 +55,8 @@ def test_one_call_and_csv(services):
     assert c.get("/api/calls/nope").status_code == 404
     r = c.get("/api/calls.csv", params={"from": "2026-11-01", "to": "2026-11-30"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.text), delimiter=";"))
+    assert r.content.startswith(b"\xef\xbb\xbf")  # Excel's UTF-8 mark
+    rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["call_id", "started_at", "ended_at"] and sorted(x[0] for x in rows[1:]) == ["a", "b", "c"]
 
 

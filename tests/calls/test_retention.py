@@ -77,3 +77,25 @@ def test_cli_upgrade_retention_and_erase(tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout)["calls"] == 1
     assert store.live_ids() == [] and store.get("fresh") is None
     assert run("calls", "erase", "--caller", "123").returncode == 2
+
+
+async def test_serve_runs_retention_in_the_background(tmp_path):
+    import asyncio
+
+    from voicebot.commands.serve import _retention_daily
+
+    store = CallStore(f"sqlite:///{tmp_path / 'r.db'}")
+    store.finish(record("ancient", "Odder", "2020-01-01T10:00:00+01:00"))
+    services = SimpleNamespace(
+        calls=store, settings=SimpleNamespace(record_dir=None),
+        dialplans=SimpleNamespace(names=lambda: ["odder"], get=lambda n: plan(n, 30)),
+    )  # fmt: skip
+    task = asyncio.create_task(_retention_daily(services, first_after_s=0.0, every_s=3600.0))
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if store.get("ancient") is None:
+                break
+    finally:
+        task.cancel()
+    assert store.get("ancient") is None

@@ -65,6 +65,7 @@ def calls_csv(
     def rows() -> Iterator[str]:
         buf = io.StringIO()
         out = csv.writer(buf, delimiter=";")  # Danish Excel reads ; as the separator
+        buf.write("\ufeff")  # and needs the BOM to read UTF-8 (æ, ø, å)
         out.writerow(CSV_COLUMNS)
         cursor, sent = None, 0
         while sent < CSV_MAX_ROWS:
