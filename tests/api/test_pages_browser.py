@@ -5,10 +5,7 @@ numbers; screenshots are kept as test artefacts (VOICEBOT_ARTEFACTS, default tmp
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
-import subprocess
 import threading
 import time
 from datetime import datetime
@@ -18,6 +15,7 @@ import numpy as np
 import pytest
 import uvicorn
 from apikit import TOKENS, make_services
+from browserkit import artefact_dir, chromium, shoot
 from recordkit import record
 from sqlalchemy import select
 
@@ -30,23 +28,9 @@ from voicebot.transports.wav import CallAudio, read_call_wav
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 SYNTH = REPO / "tests" / "calls" / "synthetic"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LEAD_SILENCE_S = 8.0
 OPEN = datetime.fromisoformat("2026-11-24T10:15:00+01:00")  # Odder's Borgerservice is open
 CPR_PATTERN = re.compile(r"\b\d{6}-?\d{4}\b")
-
-
-def chromium(args: list[str], profile: Path, timeout: float = 60.0) -> str:
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,1000",
-             "--virtual-time-budget=3000"]  # fmt: skip
-    r = subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=timeout, check=False)
-    assert r.returncode == 0, r.stderr[-800:]
-    return r.stdout
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +65,7 @@ def console(tmp_path_factory):
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    artefacts = Path(os.environ.get("VOICEBOT_ARTEFACTS") or tmp / "shots")
-    artefacts.mkdir(parents=True, exist_ok=True)
+    artefacts = artefact_dir(tmp / "shots")
     yield services, f"http://127.0.0.1:{port}", artefacts, tmp
     server.should_exit = True
     thread.join(10)
@@ -92,12 +75,7 @@ def page(console, path: str, shot: str, token: str = TOKENS["viewer"]) -> str:
     services, base, artefacts, tmp = console
     sep = "&" if "?" in path else "?"
     url = f"{base}{path}{sep}token={token}" if token else f"{base}{path}"
-    profile = tmp / f"profile-{shot}"
-    html = chromium(["--dump-dom", url], profile)
-    png = artefacts / f"{shot}.png"
-    chromium([f"--screenshot={png}", url], profile)
-    assert png.stat().st_size > 5000
-    return text_of(html)
+    return shoot(url, artefacts / f"{shot}.png", tmp / f"profile-{shot}")
 
 
 def test_replayed_calls_are_stored(console):

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
+from browserkit import artefact_dir, shoot  # noqa: E402
 from siphelpers import (  # noqa: E402
     API_HEADERS,
     call_pcap,
@@ -109,8 +110,8 @@ def test_refer_carries_the_agent_link_and_no_cpr_is_kept(site):
     sip_port, http_port = free_port(), free_port()
     proc = serve(site, sip_port, http_port)
     try:
-        pcap = call_pcap(site / "d.pcap", [(5.5, espeak_pcm("Mit cpr nummer er 120385-1234."))],
-                         dtmf=[(9.5, "0")], total_s=11.0)  # fmt: skip
+        pcap = call_pcap(site / "d.pcap", [(7.0, espeak_pcm("Mit cpr nummer er 120385-1234."))],
+                         dtmf=[(15.0, "0")], total_s=16.5)  # fmt: skip
         sc = scenario(site, "dtmf_refer.xml", pcap=pcap)
         res = run_sipp(sc, f"127.0.0.1:{sip_port}", timeout=60)
         log = sipp_log(sc)
@@ -126,10 +127,15 @@ def test_refer_carries_the_agent_link_and_no_cpr_is_kept(site):
                 break
             time.sleep(0.3)
         assert status == 200 and "Overtaget opkald · Testkommune" in page, page[:500]
+        shown = shoot(url, artefact_dir(site / "shots") / "agent-after-sip-refer.png", site / "profile")
+        assert "Overtaget opkald · Testkommune" in shown and "Borgeren bad om en medarbejder" in shown
         assert get(http_port, f"/agent/calls/{call_id}")[0] == 401  # the link's key is the credential
         assert get(http_port, f"/api/calls/{call_id}")[0] == 401
     finally:
         kill_group(proc)
+    said = db_rows(site / "calls.db", "SELECT text FROM turns WHERE speaker = 'caller'")
+    print("caller turns as stored:", said)
+    assert said, "the caller's words were not recorded"
     texts = [r[0] for r in db_rows(site / "calls.db", "SELECT text FROM turns")]
     texts += [r[0] or "" for r in db_rows(site / "calls.db", "SELECT handover FROM calls")]
     assert texts and not [t for t in texts if CPR_WRITTEN.search(t)]
