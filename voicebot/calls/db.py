@@ -46,10 +46,8 @@ def open_engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
             path = sqlite_path(url)
-            if path is None:
-                engine = create_engine(
-                    "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
-                )
+            if path is None:  # one connection shared by every thread (the store uses a scratch file instead)
+                engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
             else:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from voicebot.calls import queries
-from voicebot.calls.db import open_engine, upgrade
+from voicebot.calls.db import open_engine, sqlite_path, upgrade
 from voicebot.calls.kpi_cache import invalidate_days
 from voicebot.calls.record import CallbackRequest, CallRecord, Turn
 from voicebot.calls.rows import call_row, duration_end, first_topic, parse_time, turn_key, turn_row
@@ -56,6 +57,11 @@ class CallStore:
         self, url: str = "sqlite:///:memory:", *, worker: str | None = None, now: Callable[[], datetime] = utc_now
     ) -> None:
         self.url = url
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if sqlite_path(url) is None and url.startswith("sqlite"):
+            # "in memory": a throwaway file, so threads get their own connections (WAL) as with a real file
+            self._scratch = tempfile.TemporaryDirectory(prefix="voicebot-calls-")
+            url = f"sqlite:///{self._scratch.name}/calls.db"
         self.engine = open_engine(url)
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.now = now
@@ -63,7 +69,7 @@ class CallStore:
         self._lock = threading.Lock()
         self._wlock = threading.RLock()
         try:
-            if self.engine.dialect.name == "sqlite" and self.engine.url.database in (None, "", ":memory:"):
+            if self._scratch is not None:
                 metadata.create_all(self.engine)  # a throwaway database needs no migration history
             else:
                 upgrade(self.engine)
@@ -202,6 +208,8 @@ class CallStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 class _Tx:
