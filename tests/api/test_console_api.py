@@ -139,3 +139,12 @@ def test_openapi_documents_every_response(services):
     for path in ("/api/calls", "/api/calls/{call_id}", "/api/kpis", "/api/live", "/api/callbacks"):
         schema = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         assert "$ref" in schema, path
+
+
+def test_callback_done_from_the_page(services):
+    op = client(services, "operator")
+    (cb,) = op.get("/api/callbacks").json()["callbacks"]
+    assert client(services, "viewer").post(f"/operator/callbacks/{cb['id']}/done").status_code == 403
+    r = op.post(f"/operator/callbacks/{cb['id']}/done")
+    assert r.status_code == 303 and r.headers["location"] == "/operator/callbacks"
+    assert "Ingen borgere venter" in op.get("/operator/callbacks").text
