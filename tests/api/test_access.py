@@ -96,6 +96,8 @@ def test_login_form_and_token_in_url_set_an_httponly_cookie(services):
     r = fresh.get(f"/operator/live?token={TOKENS['viewer']}")
     assert r.status_code == 303 and r.headers["location"] == "/operator/live" and "HttpOnly" in r.headers["set-cookie"]
     assert fresh.get("/operator/live").status_code == 200
+    r = fresh.get(f"/operator/calls?kommune=Ærø Kommune&token={TOKENS['viewer']}&outcome=contained")
+    assert r.headers["location"] == "/operator/calls?kommune=%C3%86r%C3%B8+Kommune&outcome=contained"
 
 
 def test_metrics_can_require_a_token(tmp_path):

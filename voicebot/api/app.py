@@ -8,6 +8,7 @@ needs a bearer token or the console's session cookie (see `voicebot.api.auth`).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -44,7 +45,7 @@ def create_app(services: Any) -> FastAPI:
         if token and request.url.path.startswith(pages.PAGE_PREFIXES):
             if auth_of(request).check_token(token) is not None:
                 rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                target = request.url.path + ("?" + "&".join(f"{k}={v}" for k, v in rest) if rest else "")
+                target = request.url.path + ("?" + urlencode(rest) if rest else "")
                 response = RedirectResponse(target, status_code=303)
                 pages.login_cookie(request, response, token)
                 return response
