@@ -14,7 +14,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def chromium(args: list[str], profile: Path, timeout: float = 60.0) -> str:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,1000",
-             "--virtual-time-budget=3000"]  # fmt: skip
+             "--virtual-time-budget=3000", "--lang=da-DK"]  # fmt: skip
     r = subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=timeout, check=False)
     assert r.returncode == 0, r.stderr[-800:]
     return r.stdout
