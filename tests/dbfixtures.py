@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pgcluster import PgCluster  # noqa: E402
+from pgcluster import PgCluster
 
 _names = itertools.count()
 

@@ -72,7 +72,7 @@ def console(tmp_path_factory):
 
 
 def page(console, path: str, shot: str, token: str = TOKENS["viewer"]) -> str:
-    services, base, artefacts, tmp = console
+    _services, base, artefacts, tmp = console
     sep = "&" if "?" in path else "?"
     url = f"{base}{path}{sep}token={token}" if token else f"{base}{path}"
     return shoot(url, artefacts / f"{shot}.png", tmp / f"profile-{shot}")

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
-from browserkit import artefact_dir, shoot  # noqa: E402
-from siphelpers import (  # noqa: E402
+from browserkit import artefact_dir, shoot
+from siphelpers import (
     API_HEADERS,
     call_pcap,
     dialplan_yaml,
@@ -34,7 +34,7 @@ from siphelpers import (  # noqa: E402
     sipp_log,
     start_serve,
 )
-from speechkit import espeak_pcm  # noqa: E402
+from speechkit import espeak_pcm
 
 pytestmark = pytest.mark.slow
 CPR_WRITTEN = re.compile(r"\b\d{6}-?\d{4}\b")
@@ -47,12 +47,19 @@ def serve(tmp: Path, sip_port: int, http_port: int) -> subprocess.Popen:
 
 
 def get(http_port: int, path: str, headers: dict | None = None) -> tuple[int, str]:
+    """GET, waiting (bounded) for the server to listen: serve prints its address just before it does."""
     req = urllib.request.Request(f"http://127.0.0.1:{http_port}{path}", headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def db_rows(db: Path, sql: str) -> list[tuple]:

@@ -129,3 +129,14 @@ def test_cursor_pages_cover_every_call_once(db_url):
     assert sorted(seen) == [f"p{i}" for i in range(7)] and len(seen) == 7
     starts = [store.get(c)["started_at"] for c in seen]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_a_turn_cut_after_it_was_written_keeps_its_new_end(db_url):
+    store = CallStore(db_url)
+    rec = record("cut")
+    store.start(rec)
+    bot = rec.turns[0]
+    store.add_turn(rec, bot)
+    bot.end_s = 1.25  # barge-in: the recorder shortens the bot's last turn
+    store.finish(rec)
+    assert store.get("cut")["turns"][0]["end_s"] == 1.25

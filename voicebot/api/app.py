@@ -42,13 +42,13 @@ def create_app(services: Any) -> FastAPI:
     async def token_in_url(request: Request, call_next: Any) -> Response:
         """`?token=` on a console page: set the session cookie and drop the token from the URL."""
         token = request.query_params.get("token")
-        if token and request.url.path.startswith(pages.PAGE_PREFIXES):
-            if auth_of(request).check_token(token) is not None:
-                rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-                target = request.url.path + ("?" + urlencode(rest) if rest else "")
-                response = RedirectResponse(target, status_code=303)
-                pages.login_cookie(request, response, token)
-                return response
+        on_page = request.url.path.startswith(pages.PAGE_PREFIXES)
+        if token and on_page and auth_of(request).check_token(token) is not None:
+            rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            target = request.url.path + ("?" + urlencode(rest) if rest else "")
+            response = RedirectResponse(target, status_code=303)
+            pages.login_cookie(request, response, token)
+            return response
         response = await call_next(request)
         return response
 

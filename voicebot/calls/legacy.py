@@ -49,7 +49,7 @@ def insert_record(conn: Any, rec: CallRecord, at: datetime) -> None:
         ])  # fmt: skip
     if rec.response_gaps_ms:
         conn.execute(insert(gaps), [
-            {"call_id": rec.call_id, "seq": i, "ms": int(round(g)), "kommune": rec.kommune,
+            {"call_id": rec.call_id, "seq": i, "ms": round(g), "kommune": rec.kommune,
              "started_at": row["started_at"], "day": row["day"]} for i, g in enumerate(rec.response_gaps_ms)
         ])  # fmt: skip
     if rec.callback is not None:
@@ -60,7 +60,7 @@ def insert_record(conn: Any, rec: CallRecord, at: datetime) -> None:
 def copy_legacy_calls(conn: Any, table: str) -> int:
     at = datetime.now(UTC).replace(tzinfo=None)
     n = 0
-    for (blob,) in conn.execute(text(f"SELECT record FROM {table}")).all():  # noqa: S608 - fixed name
+    for (blob,) in conn.execute(text(f"SELECT record FROM {table}")).all():
         insert_record(conn, record_from_dict(json.loads(blob)), at)
         n += 1
     return n

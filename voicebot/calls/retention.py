@@ -61,7 +61,7 @@ def apply_retention(store: Any, plans: Iterable[Any], record_dir: Path | None, n
         with store.connect() as conn:
             ids = conn.execute(
                 select(calls.c.call_id).where(calls.c.dialplan == plan.name, calls.c.started_at < cutoff,
-                                              calls.c.live.is_(False), ~open_cb)  # fmt: skip
+                                              calls.c.live.is_(False), ~open_cb)
             ).scalars().all()
         n = _delete_calls(store.engine, list(ids))
         out.calls += n

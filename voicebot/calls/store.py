@@ -45,7 +45,7 @@ class _Progress:
     started: datetime
     day: Any
     record: CallRecord
-    turns: set[tuple[str, float, str]] = field(default_factory=set)
+    turns: dict[tuple[str, float, str], tuple[int, float]] = field(default_factory=dict)  # key -> (seq, end_s)
     gaps: int = 0
     intents: set[str] = field(default_factory=set)
     topic: str | None = None
@@ -128,10 +128,16 @@ class CallStore:
         now = self.now()
         for turn in new:
             key = turn_key(turn)
+            end = round(turn.end_s, 3)
             if key in prog.turns:
+                seq, written_end = prog.turns[key]
+                if written_end != end:  # a barge-in cut the bot's turn after it was written
+                    conn.execute(update(turns).where(turns.c.call_id == record.call_id, turns.c.seq == seq)
+                                 .values(end_s=end))  # fmt: skip
+                    prog.turns[key] = (seq, end)
                 continue
             conn.execute(insert(turns).values(**turn_row(record.call_id, len(prog.turns), turn, now)))
-            prog.turns.add(key)
+            prog.turns[key] = (len(prog.turns), end)
             if turn.speaker == "caller" and turn.intent and turn.intent != "ukendt" and turn.intent not in prog.intents:
                 conn.execute(insert(call_intents).values(
                     call_id=record.call_id, intent=turn.intent, kommune=record.kommune, started_at=prog.started,
@@ -143,7 +149,7 @@ class CallStore:
         new_gaps = record.response_gaps_ms[prog.gaps:]
         if new_gaps:
             conn.execute(insert(gaps), [
-                {"call_id": record.call_id, "seq": prog.gaps + i, "ms": int(round(g)), "kommune": record.kommune,
+                {"call_id": record.call_id, "seq": prog.gaps + i, "ms": round(g), "kommune": record.kommune,
                  "started_at": prog.started, "day": prog.day} for i, g in enumerate(new_gaps)
             ])  # fmt: skip
             prog.gaps += len(new_gaps)
