@@ -47,6 +47,8 @@ class Settings:
     secret: str = field(default_factory=lambda: os.environ.get("VOICEBOT_SECRET", ""))
     # the base URL of the console as agents reach it (the REFER's X-Voicebot-Url)
     public_url: str = field(default_factory=lambda: os.environ.get("VOICEBOT_PUBLIC_URL", ""))
+    # the token this machine's own clients (replay --over-sip) send to a gateway's API
+    api_token: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKEN", ""))
     metrics_public: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_METRICS_PUBLIC", "1") != "0")
 
 

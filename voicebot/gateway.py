@@ -31,9 +31,9 @@ from voicebot.dialog.registry import DialplanRegistry
 from voicebot.intent.base import IntentEngine
 from voicebot.intent.factory import create_intent_engine
 from voicebot.pipeline.recorder import CallRecorder
-from voicebot.privacy.redact import redact_value
 from voicebot.pipeline.session import AudioSink, CallControl, CallSession, SessionConfig
 from voicebot.pipeline.understand import Understanding
+from voicebot.privacy.redact import redact_value
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.factory import create_synthesizer
 

@@ -23,7 +23,8 @@ def parse_time(value: str | datetime) -> datetime:
 
 
 def iso_utc(t: datetime | None) -> str | None:
-    return None if t is None else t.replace(tzinfo=UTC).isoformat(timespec="seconds")
+    """A stored (naive UTC) time as ISO 8601 in Danish local time, as call records write it."""
+    return None if t is None else t.replace(tzinfo=UTC).astimezone(LOCAL).isoformat(timespec="seconds")
 
 
 def local_fields(started: datetime) -> dict[str, Any]:
