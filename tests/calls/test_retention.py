@@ -99,3 +99,20 @@ async def test_serve_runs_retention_in_the_background(tmp_path):
     finally:
         task.cancel()
     assert store.get("ancient") is None
+
+
+def test_retention_drops_the_cached_partials_of_the_days_it_empties(db_url):
+    from datetime import date
+
+    from voicebot.calls.kpi import Period, kpis
+    from voicebot.calls.kpi_cache import period_kpis
+
+    store = CallStore(db_url)
+    store.finish(record("old", "Odder", "2026-08-01T10:00:00+02:00"))
+    store.finish(record("new", "Odder", "2026-11-02T10:00:00+01:00"))
+    today = date(2026, 12, 2)
+    assert period_kpis(store, Period(kommune="Odder"), today)["calls"] == 2  # both days cached now
+    apply_retention(store, [plan("odder", 60)], None, NOW)
+    with store.connect() as conn:
+        direct = kpis(conn, Period(kommune="Odder"))
+    assert direct["calls"] == 1 and period_kpis(store, Period(kommune="Odder"), today) == direct

@@ -135,6 +135,11 @@ def period_kpis(store: Any, p: Period, today: date) -> dict[str, Any]:
                                       p.kommune))  # fmt: skip
 
 
+def warm(store: Any, today: date, days: int = 400) -> None:
+    """Fill the cache for the last `days` days of all kommuner (serve does this daily, off the loop)."""
+    _partials(store, today - timedelta(days=days), today, None, today)
+
+
 def period_days(store: Any, p: Period, today: date) -> list[dict[str, Any]]:
     """Containment per local day over `p` (the dashboard's line), from the same partials."""
     from voicebot.calls.kpi import containment_by_day
@@ -185,5 +190,5 @@ def containment_days(parts: dict[date, dict[str, Any]]) -> list[dict[str, Any]]:
             for d, x in sorted(parts.items()) if x["n"]]  # fmt: skip
 
 
-__all__ = ["ALL", "clear", "compute_partials", "containment_days", "invalidate_days", "merge", "period_kpis",
+__all__ = ["ALL", "clear", "compute_partials", "containment_days", "invalidate_days", "merge", "period_kpis", "warm",
            "whole_days"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, select
 
-from voicebot.calls.kpi_cache import clear as clear_kpi_cache
+from voicebot.calls.kpi_cache import invalidate_days
 from voicebot.calls.schema import callbacks, calls
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,10 @@ def _delete_calls(engine: Any, ids: list[str]) -> int:
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
         with engine.begin() as conn:
+            days = conn.execute(select(calls.c.day, calls.c.kommune).where(calls.c.call_id.in_(chunk)).distinct()).all()
             conn.execute(delete(callbacks).where(callbacks.c.call_id.in_(chunk)))
             n += conn.execute(delete(calls).where(calls.c.call_id.in_(chunk))).rowcount or 0
-            clear_kpi_cache(conn)  # the deleted calls' days must be summed again
+            invalidate_days(conn, [(d.day, d.kommune) for d in days])  # those days must be summed again
     return n
 
 

@@ -100,7 +100,9 @@ async def _retention_daily(services: Any, first_after_s: float = 60.0, every_s: 
     """Delete what is past each dialplan's retention: a minute after start, then once a day."""
     from datetime import UTC, datetime
 
+    from voicebot.calls.kpi_cache import warm
     from voicebot.calls.retention import apply_retention
+    from voicebot.calls.rows import local_fields
 
     await asyncio.sleep(first_after_s)
     while True:
@@ -108,6 +110,7 @@ async def _retention_daily(services: Any, first_after_s: float = 60.0, every_s: 
         now = datetime.now(UTC).replace(tzinfo=None)
         try:
             await asyncio.to_thread(apply_retention, services.calls, plans, services.settings.record_dir, now)
+            await asyncio.to_thread(warm, services.calls, local_fields(now)["day"])  # the dashboard's first load
         except Exception:  # a failed run is retried tomorrow; it must not stop the server
             log.exception("retention run failed")
         await asyncio.sleep(every_s)
