@@ -26,6 +26,7 @@ from browserkit import artefact_dir, shoot
 from siphelpers import (
     API_HEADERS,
     call_pcap,
+    consecutive_free_ports,
     dialplan_yaml,
     free_port,
     kill_group,
@@ -147,3 +148,33 @@ def test_refer_carries_the_agent_link_and_no_cpr_is_kept(site):
     texts += [r[0] or "" for r in db_rows(site / "calls.db", "SELECT handover FROM calls")]
     assert texts and not [t for t in texts if CPR_WRITTEN.search(t)]
     assert "120385" not in (site / "serve.log").read_text(errors="replace")
+
+
+def test_live_calls_of_every_worker_show_in_one_api(site):
+    first, http_port = consecutive_free_ports(2), free_port()
+    proc = start_serve(site, ["--workers", "2", "--sip-port", str(first), "--http-port", str(http_port),
+                              "--dialplans", str(site / "dialplans")], "SIP ready", timeout=120)  # fmt: skip
+    callers = []
+    try:
+        deadline = time.monotonic() + 120
+        while (site / "serve.log").read_text().count("SIP ready") < 2:
+            assert time.monotonic() < deadline, "workers did not start"
+            time.sleep(0.3)
+        pcap = call_pcap(site / "q.pcap", [(5.5, espeak_pcm("Hvad koster et nyt pas?"))])
+        for port in (first, first + 1):  # one call to each worker process
+            sc = scenario(site, "caller_bye.xml", pcap=pcap, pause_ms=30000)
+            callers.append(run_sipp(sc, f"127.0.0.1:{port}", timeout=60, background=True))
+        deadline, live = time.monotonic() + 40, []
+        while time.monotonic() < deadline:
+            live = json.loads(get(http_port, "/api/live", API_HEADERS)[1])["calls"]
+            if len(live) == 2:
+                break
+            time.sleep(0.5)
+        assert len(live) == 2, live
+        assert len({c["worker"] for c in live}) == 2  # two worker processes, one database, one list
+        metrics = get(http_port, "/metrics")[1]
+        assert 'voicebot_live_calls{kommune="Testkommune"} 2.0' in metrics
+    finally:
+        for c in callers:
+            kill_group(c)
+        kill_group(proc)
