@@ -175,6 +175,8 @@ async def _http(services: Any, args: argparse.Namespace, gateway: Any, superviso
     from voicebot.api.auth import viewer
 
     app = create_app(services)
+    if not (services.settings.api_tokens or services.settings.api_tokens_file):
+        log.warning("no API tokens (VOICEBOT_API_TOKENS): call records, KPIs and the console answer 401 to everyone")
 
     @app.get("/api/sip/status", dependencies=[Depends(viewer)])
     def sip_status() -> dict[str, Any]:
