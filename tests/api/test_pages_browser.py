@@ -149,3 +149,5 @@ def test_live_and_call_list_pages(console):
     assert "Opkald" in text and "Viderestillet" in text and "24.11.2026 19:30" in text
     text = page(console, "/operator/live", "live")
     assert "Igangværende opkald" in text and "0 opkald i gang" in text
+    text = page(console, "/operator/", "login", token="")  # no cookie: the login form, with 401
+    assert "Log ind" in text and "Adgangsnøgle" in text and "Overblik" not in text
