@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--test-headers", action="store_true",
         help="trust X-Voicebot-Test-Id/-At on INVITEs (replay suites over SIP; never in production)",
     )  # fmt: skip
+    p.add_argument("--console-url", default=None,
+                   help="the console's base URL as agents reach it, for X-Voicebot-Url (default: VOICEBOT_PUBLIC_URL, "
+                        "else this server's HTTP address)")  # fmt: skip
     p.add_argument(
         "--asr-service", default="auto",
         help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
@@ -105,6 +108,8 @@ async def _serve(args: argparse.Namespace) -> None:
             tasks.append(asyncio.create_task(_http(services, args, gateway, supervisor, stop)))
         # Hot reload: a valid changed dialplan applies to new calls; an invalid one is logged and refused.
         tasks.append(asyncio.create_task(services.dialplans.watch(interval_s=2.0)))
+        if not args.worker:
+            tasks.append(asyncio.create_task(_retention_daily(services)))
         await stop.wait()
     finally:
         for t in tasks:
@@ -119,8 +124,40 @@ async def _serve(args: argparse.Namespace) -> None:
         log.info("stopped")
 
 
+async def _retention_daily(services: Any, first_after_s: float = 60.0, every_s: float = 86_400.0) -> None:
+    """Delete what is past each dialplan's retention: a minute after start, then once a day."""
+    from datetime import UTC, datetime
+
+    from voicebot.calls.kpi_cache import warm
+    from voicebot.calls.retention import apply_retention
+    from voicebot.calls.rows import local_fields
+
+    await asyncio.sleep(first_after_s)
+    while True:
+        plans = [services.dialplans.get(n) for n in services.dialplans.names()]
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            await asyncio.to_thread(apply_retention, services.calls, plans, services.settings.record_dir, now)
+            await asyncio.to_thread(warm, services.calls, local_fields(now)["day"])  # the dashboard's first load
+        except Exception:  # a failed run is retried tomorrow; it must not stop the server
+            log.exception("retention run failed")
+        await asyncio.sleep(every_s)
+
+
+def console_url(args: argparse.Namespace, settings: Any) -> str:
+    if args.console_url:
+        return str(args.console_url)
+    if settings.public_url:
+        return str(settings.public_url)
+    return f"http://{args.http_host}:{args.http_port}" if args.http_port else ""
+
+
 def _worker_extra(args: argparse.Namespace) -> list[str]:
     extra = ["--max-calls", str(args.max_calls), "--answer-delay", str(args.answer_delay)]
+    if args.http_port and not args.console_url:
+        extra += ["--console-url", f"http://{args.http_host}:{args.http_port}"]
+    elif args.console_url:
+        extra += ["--console-url", args.console_url]
     if args.dialplans is not None:
         extra += ["--dialplans", str(args.dialplans)]
     if args.call_log is not None:
@@ -147,6 +184,12 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     gateway = SipGateway(services, cfg)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
+    base = console_url(args, services.settings)
+    if base:
+        from voicebot.api.auth import Auth, agent_link
+
+        auth = Auth.from_settings(services.settings)
+        gateway.agent_url = lambda call_id: agent_link(auth, base, call_id)
     await gateway.start()
     print(f"voicebot: SIP ready on {args.sip_host}:{args.sip_port}", flush=True)
     return gateway
@@ -154,12 +197,16 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
 
 async def _http(services: Any, args: argparse.Namespace, gateway: Any, supervisor: Any, stop: asyncio.Event) -> None:
     import uvicorn
+    from fastapi import Depends
 
     from voicebot.api.app import create_app
+    from voicebot.api.auth import viewer
 
     app = create_app(services)
+    if not (services.settings.api_tokens or services.settings.api_tokens_file):
+        log.warning("no API tokens (VOICEBOT_API_TOKENS): call records, KPIs and the console answer 401 to everyone")
 
-    @app.get("/api/sip/status")
+    @app.get("/api/sip/status", dependencies=[Depends(viewer)])
     def sip_status() -> dict[str, Any]:
         out: dict[str, Any] = {"sip": gateway.status() if gateway else None}
         if supervisor is not None:

@@ -311,6 +311,10 @@ class Dialplan(Strict):
     language: Literal["da"] = "da"
     greeting: Message = msg("Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med?")
     recording_consent: Message | None = None
+    retention_days: int | None = Field(
+        default=None, ge=1, le=3650,
+        description="delete calls, turns, recordings and done callbacks older than this many days; none = keep",
+    )  # fmt: skip
     messages: Messages = Messages()
     engines: Engines = Engines()
     vocabulary: list[str] = Field(default=[], description="words to bias speech recognition towards")
