@@ -32,6 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--test-headers", action="store_true",
         help="trust X-Voicebot-Test-Id/-At on INVITEs (replay suites over SIP; never in production)",
     )  # fmt: skip
+    p.add_argument("--sip-allow", type=Path, default=None,
+                   help="file of trunk addresses or CIDRs, one a line, that may send SIP; others get 403")
+    p.add_argument("--sip-rate", type=float, default=5.0, help="new INVITEs a second per source (503 beyond); 0 = off")
+    p.add_argument("--sip-burst", type=float, default=10.0, help="INVITE burst per source before --sip-rate applies")
+    p.add_argument("--slots-per-source", type=int, default=None,
+                   help="calls one source may hold (default: max-calls - 1; behind Kamailio: max-calls)")
+    p.add_argument("--tcp-idle", type=float, default=120.0, help="close an idle SIP TCP connection after this many s")
+    p.add_argument("--tcp-per-source", type=int, default=8, help="SIP TCP connections per source address")
+    p.add_argument("--drain-grace", type=float, default=20.0,
+                   help="on SIGTERM: refuse new calls, let calls finish this many seconds, then BYE")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -41,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers must be >= 0 and ports 0..65535")
     if args.workers and args.sip_port + args.workers - 1 > 65535:
         raise InputError(f"--workers {args.workers} from port {args.sip_port} runs past 65535")
+    if args.sip_allow is not None and not args.sip_allow.is_file():
+        raise InputError(f"--sip-allow {args.sip_allow}: no such file")
     if args.max_calls < 1:
         raise InputError("--max-calls must be at least 1 (the PyPI pjsua2 wheel allows at most 4)")
     asyncio.run(_serve(args))
@@ -67,7 +79,8 @@ async def _serve(args: argparse.Namespace) -> None:
         if args.workers:
             from voicebot.transports.sip.workers import Supervisor
 
-            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, _worker_extra(args))
+            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, _worker_extra(args),
+                                    stop_timeout=args.drain_grace + 20)
             await supervisor.start()
         elif args.sip_port:
             gateway = await _start_sip(services, args)
@@ -101,19 +114,36 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
         extra.append("--user-to-user")
     if args.test_headers:
         extra.append("--test-headers")
+    if args.sip_allow is not None:
+        extra += ["--sip-allow", str(args.sip_allow)]
+    extra += ["--sip-rate", str(args.sip_rate), "--sip-burst", str(args.sip_burst), "--tcp-idle", str(args.tcp_idle),
+              "--tcp-per-source", str(args.tcp_per_source), "--drain-grace", str(args.drain_grace)]
+    if args.slots_per_source is not None:
+        extra += ["--slots-per-source", str(args.slots_per_source)]
     return extra
 
 
 async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     from voicebot.transports.sip.endpoint import SipConfig
     from voicebot.transports.sip.gateway import SipGateway
+    from voicebot.transports.sip.guard import GuardConfig
+    from voicebot.transports.sip.limits import Allowlist, LimitConfig, SourceLimits
 
     loop = asyncio.get_running_loop()
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
-    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay)
-    gateway = SipGateway(services, cfg, call_log=args.call_log)
+    slots = args.slots_per_source
+    if slots is None:  # behind Kamailio every call comes from the proxy's address
+        slots = args.max_calls if args.worker else max(1, args.max_calls - 1)
+    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay,
+                    slots_per_source=slots)
+    allow = Allowlist.from_text(args.sip_allow.read_text(encoding="utf-8")) if args.sip_allow else Allowlist()
+    guard = GuardConfig(host=args.sip_host, port=args.sip_port, tcp_idle_s=args.tcp_idle,
+                        tcp_per_source=args.tcp_per_source)
+    limits = SourceLimits(LimitConfig(invite_rate=args.sip_rate, invite_burst=args.sip_burst), allow)
+    gateway = SipGateway(services, cfg, call_log=args.call_log, guard=guard, limits=limits,
+                         drain_s=args.drain_grace)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
     await gateway.start()

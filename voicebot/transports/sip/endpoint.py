@@ -24,6 +24,7 @@ import pjsua2 as pj
 from voicebot.errors import TransportError
 from voicebot.transports.sip.media import CallPort
 from voicebot.transports.sip.pjcalls import AgentCall, BotAccount, BotCall, _tx_headers
+from voicebot.transports.sip.pjlog import PjLog, configure_log
 
 log = logging.getLogger(__name__)
 CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000")  # offered, in this order; others are disabled
@@ -45,6 +46,10 @@ class SipConfig:
     answer_delay_s: float = 0.0  # ring this long before answering (lets a CANCEL arrive)
     # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
     trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
+    # behind the guard (guard.py): pjsip listens on a loopback UDP port of its own and only the guard
+    # talks to it; the public SIP port, TCP included, belongs to the guard
+    guarded: bool = True
+    slots_per_source: int = 0  # calls one source address may hold; 0 = max_calls
 
 
 class SipEvents(Protocol):
@@ -76,6 +81,10 @@ class SipEndpoint:
         self._thread = threading.Thread(target=self._run, name="sip-owner", daemon=True)
         self.ep: pj.Endpoint | None = None
         self.acc: BotAccount | None = None
+        self.sip_addr: tuple[str, int] = (cfg.host, cfg.port)  # where pjsip itself listens
+        self._sources: dict[int, str] = {}  # call key -> source address (from the guard)
+        self._logw = PjLog()
+        self.refused_per_source = 0
 
     # ------------------------------------------------------------------ asyncio side
     def start(self, timeout: float = 15.0) -> None:
@@ -141,14 +150,15 @@ class SipEndpoint:
         epc.medConfig.jbInit = cfg.jitter_ms
         epc.medConfig.jbMinPre = cfg.jitter_ms
         epc.medConfig.jbMaxPre = max(cfg.jitter_ms * 4, 80)
-        epc.logConfig.level = cfg.log_level
-        epc.logConfig.consoleLevel = cfg.log_level
+        configure_log(epc.logConfig, self._logw, cfg.log_level)
         ep.libInit(epc)
         tc = pj.TransportConfig()
-        tc.port = cfg.port
-        tc.boundAddress = cfg.host
-        ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
-        if cfg.tcp:
+        tc.port = 0 if cfg.guarded else cfg.port
+        tc.boundAddress = "127.0.0.1" if cfg.guarded else cfg.host
+        tid = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
+        host, _, port = ep.transportGetInfo(tid).localName.rpartition(":")
+        self.sip_addr = (host, int(port))
+        if cfg.tcp and not cfg.guarded:
             ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tc)
         ep.audDevManager().setNullDev()
         for info in ep.codecEnum2():
@@ -218,14 +228,20 @@ class SipEndpoint:
         self.ep = None
 
     # ------------------------------------------------------------------ callbacks (owner thread)
-    def incoming(self, call: BotCall, called: str, caller: str, test: dict[str, str] | None = None) -> None:
+    def incoming(self, call: BotCall, called: str, caller: str, test: dict[str, str] | None = None,
+                 source: str = "") -> None:  # fmt: skip
         self._seq += 1
         call.key = self._seq
-        if len(self._calls) >= self.cfg.max_calls:
+        per_source = self.cfg.slots_per_source or self.cfg.max_calls
+        held = sum(1 for k in self._calls if self._sources.get(k) == source) if source else 0
+        if len(self._calls) >= self.cfg.max_calls or held >= per_source:
+            if len(self._calls) < self.cfg.max_calls:
+                self.refused_per_source += 1
             self._calls[call.key] = call
             call.answer(_op(486))
             return
         self._calls[call.key] = call
+        self._sources[call.key] = source
         call.answer(_op(180))
         self._post(self.events.on_incoming, call.key, called, caller, test or {})
 
@@ -247,6 +263,7 @@ class SipEndpoint:
 
     def ended(self, call: BotCall, code: int, reason: str) -> None:
         self._calls.pop(call.key, None)
+        self._sources.pop(call.key, None)
         self._dead.append(call)
         if call.agent is not None and not call.agent.gone:
             call.agent.hangup(_op(200))

@@ -25,15 +25,24 @@ from voicebot.errors import ConfigError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
 from voicebot.gateway import Services, create_session, save_recorded_call
 from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
+from voicebot.transports.sip.guard import GuardConfig, SipGuard
+from voicebot.transports.sip.limits import LimitConfig, SourceLimits
 from voicebot.transports.sip.livecall import LiveCall, SipControl, SipSink
 
 log = logging.getLogger(__name__)
 
 
 class SipGateway:
-    def __init__(self, services: Services, cfg: SipConfig, call_log: Path | None = None) -> None:
+    def __init__(self, services: Services, cfg: SipConfig, call_log: Path | None = None,
+                 guard: GuardConfig | None = None, limits: SourceLimits | None = None,
+                 drain_s: float = 20.0) -> None:  # fmt: skip
         self.services = services
         self.cfg = cfg
+        self.guard_cfg = guard or GuardConfig(host=cfg.host, port=cfg.port, tcp=cfg.tcp)
+        self.limits = limits or SourceLimits(LimitConfig())
+        self.guard: SipGuard | None = None
+        self.drain_s = drain_s  # SIGTERM: calls may finish for this long, then get a BYE
+        self.drained = 0
         self.call_log = call_log
         self.user_to_user = False
         self.trust_test_headers = False  # replay suites' X-Voicebot-Test-Id/-At (test rigs only)
@@ -46,12 +55,40 @@ class SipGateway:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.cfg.guarded:  # the public port first: a port in use fails here, cleanly
+            self.guard = SipGuard(self.guard_cfg, self.limits)
+            await self.guard.start()
         self.endpoint = SipEndpoint(self.cfg, self, self.loop)
-        await self.loop.run_in_executor(None, self.endpoint.start)
+        try:
+            await self.loop.run_in_executor(None, self.endpoint.start)
+        except BaseException:
+            if self.guard is not None:
+                await self.guard.stop()
+            raise
+        if self.guard is not None:
+            self.guard.upstream = self.endpoint.sip_addr
         log.info("SIP listening on %s:%d (udp%s), %d calls max", self.cfg.host, self.cfg.port,
                  "+tcp" if self.cfg.tcp else "", self.cfg.max_calls)
 
+    async def drain(self, grace_s: float) -> None:
+        """Refuse new calls (503), let those in progress finish for `grace_s`, then end them with a
+        BYE; each call's record is written by its own task as it ends (none is cancelled here)."""
+        if self.guard is not None:
+            self.guard.draining = True
+        live = [c for c in self.calls.values() if c.task is not None and not c.task.done()]
+        if not live:
+            return
+        log.info("draining %d call(s) for up to %.0f s", len(live), grace_s)
+        await asyncio.wait([c.task for c in live if c.task], timeout=grace_s)
+        for call in live:
+            if call.task is not None and not call.task.done() and self.endpoint is not None:
+                call.drained = True  # its BYE ends the session as a hang-up would
+                self.drained += 1
+                await self.endpoint.submit(self.endpoint.hangup, call.key, 200)
+        await asyncio.wait([c.task for c in live if c.task], timeout=15.0)
+
     async def stop(self) -> None:
+        await self.drain(self.drain_s)
         for call in list(self.calls.values()):
             if call.task is not None:
                 call.task.cancel()
@@ -59,6 +96,8 @@ class SipGateway:
         if self.endpoint is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.endpoint.stop)
             self.endpoint = None
+        if self.guard is not None:
+            await self.guard.stop()
 
     def status(self) -> dict[str, Any]:
         return {
@@ -68,6 +107,11 @@ class SipGateway:
             "sip_legs": self.endpoint.active if self.endpoint else 0,
             "sessions_running": sum(1 for c in self.calls.values() if c.task and not c.task.done()),
             "completed": self.completed,
+            "drained": self.drained,
+            "refused_per_source": self.endpoint.refused_per_source if self.endpoint else 0,
+            "guard": self.guard.status() if self.guard else None,
+            "throttled": self.limits.throttled,
+            "forbidden": self.limits.forbidden,
         }
 
     # ------------------------------------------------------------------ events (on the loop)
@@ -168,6 +212,8 @@ class SipGateway:
             if store is not None:
                 store.start(rec)
             await session.run(called=call.called, caller=call.caller)
+            if call.drained:  # ended by a shutdown drain (SipGateway.drain), not by the caller
+                rec.end_reason = session.end_reason = "shutdown"
             rec.transfer_via = control.via or None
             if not call.bridged:
                 await control.hangup(session.end_reason or "done")
