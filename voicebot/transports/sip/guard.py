@@ -158,7 +158,7 @@ class SipGuard:
 
     def _malformed(self, flow: Flow, data: bytes, exc: SipSyntaxError) -> None:
         self.counts[f"rejected_{exc.code or 'dropped'}"] += 1
-        log.info("SIP from %s/%s: %s (%s)", flow.transport, flow.addr[0], exc.reason, exc.code or "dropped")
+        log.info("SIP over %s refused: %s (%s)", flow.transport, exc.reason, exc.code or "dropped")
         if exc.code:
             head = data.lstrip(b"\r\n").split(b"\r\n\r\n", 1)[0][: self.cfg.max_message]
             out = wire.reply(head, exc.code, "Bad Request" if exc.code == 400 else "Version Not Supported")
@@ -178,6 +178,7 @@ class SipGuard:
             if wire.pop_our_via(msg) is None:
                 self.counts["stray_responses"] += 1
                 return
+            wire.add_compat_tag(msg)  # a reply to pjsip's BYE: To is pjsip's, From the 2543 peer's
             self._to_pjsip(msg)
             return
         if not self.limits.allowed(host):
@@ -204,6 +205,8 @@ class SipGuard:
             wire.add_record_route(msg, self.inner, self.outer, flow.transport, flow.id)
         wire.pop_our_routes(msg, (self.outer, self.inner))
         wire.push_via(msg, "UDP", self.inner, wire.branch_for(msg, flow.id))
+        wire.add_compat_tag(msg)
+        wire.add_compat_contact(msg)
         self.counts["forwarded"] += 1
         self._to_pjsip(msg)
 
@@ -218,6 +221,7 @@ class SipGuard:
             return
         if not msg.is_request:
             flow = self._flows.get(wire.pop_our_via(msg) or -1)
+            wire.strip_compat_tag(msg)
             if flow is not None and flow.alive():
                 self._send(flow, wire.build(wire.start_line(msg), msg.headers, msg.body))
             return
@@ -227,6 +231,7 @@ class SipGuard:
         via_for = flow if flow is not None and flow.alive() and nxt is None else None
         transport = via_for.transport if via_for else "UDP"
         wire.push_via(msg, transport, self.outer, wire.branch_for(msg, flow.id if flow else 0))
+        wire.strip_compat_tag(msg)
         data = wire.build(wire.start_line(msg), msg.headers, msg.body)
         if via_for is not None:
             self._send(via_for, data)

@@ -60,7 +60,7 @@ def reply(head: bytes, code: int, reason: str, extra: tuple[tuple[str, str], ...
 
 def branch_for(msg: SipMessage, flow: int) -> str:
     top = msg.all("via")[0] if msg.all("via") else ""
-    first = split_commas(top)[0].strip()
+    first = re.sub(r"\s+", "", split_commas(top)[0])  # folding and LWS must not change the transaction
     key = f"{_SECRET}|{flow}|{first}"
     if "z9hg4bk" not in first.lower():  # RFC 2543 peer: no usable branch, add the transaction's identity
         key += f"|{msg.get('call-id')}|{(msg.get('cseq') or '').split(' ')[0]}|{msg.get('from')}"
@@ -135,3 +135,30 @@ def uri_hostport(uri: str) -> tuple[str, int] | None:
     if not m:
         return None
     return m.group(1).strip("[]"), int(m.group(2) or 5060)
+
+
+COMPAT_TAG = "vg2543"
+_COMPAT_TAG = re.compile(r";tag=" + COMPAT_TAG + r"[0-9a-f]+")
+
+
+def add_compat_tag(msg: SipMessage) -> None:
+    """RFC 2543 peers send no From tag and pjsip refuses to make a dialog without one: add a tag
+    derived from the Call-ID and From, so every request of that dialog gets the same one."""
+    for i, (name, value) in enumerate(msg.headers):
+        if name == "from" and not re.search(r";\s*tag\s*=", value):
+            tag = hashlib.sha1(f"{_SECRET}|{msg.get('call-id')}|{value}".encode()).hexdigest()[:12]
+            msg.headers[i] = (name, f"{value};tag={COMPAT_TAG}{tag}")
+            return
+
+
+def add_compat_contact(msg: SipMessage) -> None:
+    """An RFC 2543 INVITE may lack Contact; its remote target is then the From URI (RFC 2543 §6.13)."""
+    if msg.method == "INVITE" and not msg.all("contact"):
+        m = re.search(r"<([^>]+)>", msg.get("from") or "") or re.match(r"\s*([^;\s]+)", msg.get("from") or "")
+        if m:
+            msg.headers.append(("contact", f"<{m.group(1)}>"))
+
+
+def strip_compat_tag(msg: SipMessage) -> None:
+    """Toward the peer, the tag it never sent is taken off again (From in responses, To in requests)."""
+    msg.headers[:] = [(n, _COMPAT_TAG.sub("", v)) if n in ("from", "to") else (n, v) for n, v in msg.headers]
