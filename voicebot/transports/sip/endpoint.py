@@ -72,6 +72,7 @@ class SipEndpoint:
         self._cmds: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any] | None]]
         self._cmds = queue.SimpleQueue()
         self._calls: dict[int, BotCall] = {}
+        self._rejecting: dict[int, BotCall] = {}  # answered 486, not yet ended (no ACK yet, over UDP)
         self._dead: list[pj.Call] = []
         self._agents: list[AgentCall] = []
         self._seq = 0
@@ -196,7 +197,11 @@ class SipEndpoint:
 
     def _reap(self) -> None:
         if self._dead:
-            dead, self._dead = self._dead, []
+            # pjsua reuses call ids at once, and a pjsua2 Call's destructor hangs up whatever call holds
+            # its id then: keep a finished object while a live call has its id (a flood hung up new calls)
+            live = {c.getId() for c in (*self._calls.values(), *self._rejecting.values(), *self._agents)}
+            dead = [c for c in self._dead if c.getId() not in live]
+            self._dead = [c for c in self._dead if c.getId() in live]
             for call in dead:
                 port = getattr(call, "port", None)
                 if port is not None:
@@ -211,13 +216,14 @@ class SipEndpoint:
         try:
             ep.hangupAllCalls()
             for _ in range(100):
-                if not self._calls and not self._agents:
+                if not self._calls and not self._agents and not self._rejecting:
                     break
                 ep.libHandleEvents(10)
                 self._reap()
         except pj.Error:
             pass
         self._calls.clear()
+        self._rejecting.clear()
         self._agents.clear()
         self._dead.clear()
         if self.acc is not None:
@@ -237,13 +243,22 @@ class SipEndpoint:
         if len(self._calls) >= self.cfg.max_calls or held >= per_source:
             if len(self._calls) < self.cfg.max_calls:
                 self.refused_per_source += 1
-            self._calls[call.key] = call
-            call.answer(_op(486))
+            self._rejecting[call.key] = call  # kept alive until pjsua ends it; holds no slot
+            # not from inside onIncomingCall: for an INVITE without SDP, pjsua 2.15 frees the cloned
+            # request twice (assertion in pjsip_rx_data_free_cloned) when it is answered there
+            self._cmds.put((self._reject, (call, 486), None))
             return
         self._calls[call.key] = call
         self._sources[call.key] = source
         call.answer(_op(180))
         self._post(self.events.on_incoming, call.key, called, caller, test or {})
+
+    def _reject(self, call: BotCall, code: int) -> None:
+        if not call.gone:
+            try:
+                call.answer(_op(code))
+            except pj.Error:  # the caller gave up (CANCEL) before we answered
+                pass
 
     def new_port(self, call: BotCall) -> CallPort:
         key, on_audio, post = call.key, self.events.on_audio, self._post
@@ -263,6 +278,7 @@ class SipEndpoint:
 
     def ended(self, call: BotCall, code: int, reason: str) -> None:
         self._calls.pop(call.key, None)
+        self._rejecting.pop(call.key, None)
         self._sources.pop(call.key, None)
         self._dead.append(call)
         if call.agent is not None and not call.agent.gone:
