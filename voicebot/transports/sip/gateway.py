@@ -24,6 +24,7 @@ from voicebot.dialog.plan import Dialplan
 from voicebot.errors import ConfigError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
 from voicebot.gateway import Services, create_session, save_recorded_call
+from voicebot.transports.sip.calllog import dtmf_methods, redact
 from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
 from voicebot.transports.sip.guard import GuardConfig, SipGuard
 from voicebot.transports.sip.limits import LimitConfig, SourceLimits
@@ -244,13 +245,13 @@ class SipGateway:
         rec = call.session.record.to_dict()
         rec["sip"] = {
             "worker_port": self.cfg.port, "codec": call.codec, "end_code": call.end_code, "rx_frames": call.rx_frames,
-            "rx_dropped": call.rx_dropped, "dtmf": call.dtmf, "flushes": call.sink.flushes,
+            "rx_dropped": call.rx_dropped, "dtmf": dtmf_methods(call.dtmf), "flushes": call.sink.flushes,
             "bridged": call.bridged, **call.sip_stats,
         }  # fmt: skip
         if self.cfg.trace:
             rec["sip"]["trace"] = {"rx": call.rx_trace, "tx": list(call.tx_times), "flushed_at": call.sink.flushed_at}
         with self.call_log.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            f.write(json.dumps(redact(rec), ensure_ascii=False) + "\n")
 
 
 def _test_time(test: dict[str, str]) -> datetime | None:
