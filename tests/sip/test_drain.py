@@ -87,8 +87,8 @@ def test_sip_port_in_use_is_a_clear_error_and_exit_2(tmp_path: Path) -> None:
     holder.bind(("127.0.0.1", port))
     try:
         env = {**os.environ, "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
-        res = subprocess.run([sys.executable, "-m", "voicebot.cli", "serve", "--sip-port", str(port),
-                              "--http-port", "0"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)  # fmt: skip
+        cmd = [sys.executable, "-m", "voicebot.cli", "serve", "--sip-port", str(port), "--http-port", "0"]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     finally:
         holder.close()
     assert res.returncode == 2, res.stderr[-2000:]
