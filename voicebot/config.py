@@ -36,6 +36,12 @@ class Settings:
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
     # record mode: calls to dialplans with recording consent are saved here as regression cases
     record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
+    # HTTP hardening (voicebot/api/limits.py): body cap in bytes, time per request, CORS origins (none by default)
+    http_max_body: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_HTTP_MAX_BODY", str(64 * 1024))))
+    http_timeout_s: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_HTTP_TIMEOUT_S", "30")))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(o for o in os.environ.get("VOICEBOT_CORS_ORIGINS", "").split(",") if o.strip())
+    )
 
 
 def load_settings() -> Settings:

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from voicebot import __version__
-from voicebot.api import calls, chat, webrtc
+from voicebot.api import calls, chat, limits, webrtc
 
 
 def create_app(services: Any) -> FastAPI:
     """`services` is the gateway's `Services` (intent engine, dialplans, call store, …)."""
     app = FastAPI(title="voicebot", version=__version__)
     app.state.services = services
+    limits.install(app, getattr(services, "settings", None))  # body cap, timeouts, no input echo, CORS
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
