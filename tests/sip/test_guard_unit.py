@@ -10,6 +10,7 @@ from torture import CALL, DROP, UDP, load
 
 from voicebot.errors import ConfigError
 from voicebot.transports.sip import sipwire as wire
+from voicebot.transports.sip.calllog import dtmf_methods, redact
 from voicebot.transports.sip.limits import Allowlist, LimitConfig, SourceLimits, TokenBucket
 from voicebot.transports.sip.pjlog import first_line
 from voicebot.transports.sip.sipmsg import Incomplete, SipSyntaxError, parse
@@ -133,3 +134,13 @@ def test_pjsip_log_lines_keep_no_packet() -> None:
     entry = "Error processing packet from 127.0.0.1:5062: PJSIP_EMISSINGHDR\nINVITE sip:4512@x SIP/2.0\r\nVia: ..."
     assert first_line(entry) == "Error processing packet from 127.0.0.1:5062: PJSIP_EMISSINGHDR"
     assert "4512" not in first_line("Incoming INVITE from sip:4512345678@10.0.0.1")
+
+
+def test_call_log_redaction() -> None:
+    rec = {"turns": [{"text": "mit cpr er 120385-4321 og 1203854321"}, {"text": "ring 45 22 33 44 55"},
+                     {"text": "pas koster 627 kr"}], "sip": {"dtmf": dtmf_methods([("2", "rfc4733"), ("5", "info")])}}
+    out = redact(rec)
+    assert out["turns"][0]["text"] == "mit cpr er [redacted] og [redacted]"
+    assert out["turns"][1]["text"] == "ring [redacted]"
+    assert out["turns"][2]["text"] == "pas koster 627 kr"  # short numbers (prices, times) stay
+    assert out["sip"]["dtmf"] == [["x", "rfc4733"], ["x", "info"]]

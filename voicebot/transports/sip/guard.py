@@ -22,7 +22,7 @@ from voicebot.errors import TransportError
 from voicebot.transports.sip import sipwire as wire
 from voicebot.transports.sip.limits import SourceLimits
 from voicebot.transports.sip.sipmsg import Incomplete, SipMessage, SipSyntaxError, parse
-from voicebot.transports.sip.verdict import check
+from voicebot.transports.sip.verdict import ALLOW, check
 
 log = logging.getLogger(__name__)
 SOURCE_HEADER = "x-voicebot-source"  # the caller's address, for pjsip's side; never taken from outside
@@ -222,6 +222,7 @@ class SipGuard:
         if not msg.is_request:
             flow = self._flows.get(wire.pop_our_via(msg) or -1)
             wire.strip_compat_tag(msg)
+            msg.headers[:] = [(n, ALLOW if n == "allow" else v) for n, v in msg.headers]  # what we really serve
             if flow is not None and flow.alive():
                 self._send(flow, wire.build(wire.start_line(msg), msg.headers, msg.body))
             return
