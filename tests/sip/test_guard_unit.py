@@ -144,3 +144,4 @@ def test_call_log_redaction() -> None:
     assert out["turns"][1]["text"] == "ring [redacted]"
     assert out["turns"][2]["text"] == "pas koster 627 kr"  # short numbers (prices, times) stay
     assert out["sip"]["dtmf"] == [["x", "rfc4733"], ["x", "info"]]
+    assert redact({"started_at": "2026-12-02T15:32:18+00:00"}) == {"started_at": "2026-12-02T15:32:18+00:00"}

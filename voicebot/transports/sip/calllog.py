@@ -2,7 +2,8 @@
 
 DTMF digits are dropped (callers key in CPR numbers); only the method of each key press stays.
 CPR-like digit runs (DDMMYY-SSSS, with or without the dash or a space) and any other run of
-eight or more digits (phone numbers) in any text are replaced.
+eight or more digits, spaces allowed between them (phone numbers), in any text are replaced.
+Dates and times (2026-12-02T10:15:00) are not digit runs and stay.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from typing import Any
 
 MASK = "[redacted]"
-_RUNS = re.compile(r"(?<!\d)\d{6}[ -]?\d{4}(?!\d)|(?<!\d)(?:\d[ -]?){7,}\d(?!\d)")
+_RUNS = re.compile(r"(?<![\d-])\d{6}[ -]?\d{4}(?![\d-])|(?<!\d)(?:\d ?){7,}\d(?!\d)")  # not dates
 
 
 def redact_text(text: str) -> str:
