@@ -94,3 +94,27 @@ def test_sip_port_in_use_is_a_clear_error_and_exit_2(tmp_path: Path) -> None:
     assert res.returncode == 2, res.stderr[-2000:]
     assert f"cannot listen for SIP on 127.0.0.1:{port}" in res.stderr
     assert "Assertion" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_max_call_length_from_the_dialplan_ends_the_call_politely(tmp_path: Path) -> None:
+    sip_port, http_port = free_port(), free_port()
+    (tmp_path / "dialplans").mkdir()
+    plan = _quiet_dialplan(free_port()) + "max_call_s: 12\n"
+    (tmp_path / "dialplans" / "t.yaml").write_text(plan, encoding="utf-8")
+    call_log = tmp_path / "calls.jsonl"
+    proc = start_serve(tmp_path, ["--sip-port", str(sip_port), "--http-port", str(http_port), "--dialplans",
+                                  str(tmp_path / "dialplans"), "--call-log", str(call_log)], "SIP ready")  # fmt: skip
+    probe = SipProbe("127.0.0.1", sip_port)
+    try:
+        assert probe.invite(NUMBER) == 200
+        res = probe.converse(np.zeros(160, np.int16), hold_s=40.0, hangup=False)
+    finally:
+        probe.close()
+        kill_group(proc)
+    assert res.bye_from_gateway, "the gateway ends the call"
+    t_bye = res.sent[-1]
+    assert 12.0 <= t_bye < 25.0, t_bye
+    voiced = [t for t, e in zip([t for t, _ in res.rx], res.energy(), strict=True) if e > 300 and t > 11.5]
+    assert voiced and voiced[-1] - voiced[0] > 1.0, "the goodbye is heard before the BYE"
+    (rec,) = [json.loads(x) for x in call_log.read_text().splitlines()]
+    assert rec["end_reason"] == "max_call_length"

@@ -199,7 +199,8 @@ class SipEndpoint:
         if self._dead:
             # pjsua reuses call ids at once, and a pjsua2 Call's destructor hangs up whatever call holds
             # its id then: keep a finished object while a live call has its id (a flood hung up new calls)
-            live = {c.getId() for c in (*self._calls.values(), *self._rejecting.values(), *self._agents)}
+            holders: list[pj.Call] = [*self._calls.values(), *self._rejecting.values(), *self._agents]
+            live = {c.getId() for c in holders}
             dead = [c for c in self._dead if c.getId() not in live]
             self._dead = [c for c in self._dead if c.getId() in live]
             for call in dead:

@@ -134,6 +134,9 @@ class SipGateway:
         call.sink.attach(out)
         call.tx_times = tx_times
         call.task = asyncio.get_running_loop().create_task(self._run_call(call), name=f"sip-call-{key}")
+        limit = self._plan_for(call).max_call_s
+        if limit:
+            call.limit = asyncio.get_running_loop().create_task(self._end_when_too_long(call, limit))
 
     def on_audio(self, key: int, data: bytes, t_port: float | None = None) -> None:
         call = self.calls.get(key)
@@ -215,6 +218,8 @@ class SipGateway:
             await session.run(called=call.called, caller=call.caller)
             if call.drained:  # ended by a shutdown drain (SipGateway.drain), not by the caller
                 rec.end_reason = session.end_reason = "shutdown"
+            elif call.too_long:  # ended at the dialplan's max_call_s (_end_when_too_long)
+                rec.end_reason = session.end_reason = "max_call_length"
             rec.transfer_via = control.via or None
             if not call.bridged:
                 await control.hangup(session.end_reason or "done")
@@ -225,9 +230,28 @@ class SipGateway:
         except TimeoutError:
             log.error("call %s: no end of call after hang-up", rec.call_id)
         finally:
+            if call.limit is not None:
+                call.limit.cancel()
             self.calls.pop(call.key, None)
             self.completed += 1
             self._log_call(call)
+
+    async def _end_when_too_long(self, call: LiveCall, limit_s: float) -> None:
+        """The dialplan's max_call_s: say its goodbye over whatever plays, then BYE."""
+        await asyncio.sleep(limit_s)
+        if call.task is None or call.task.done() or call.ended.is_set() or self.endpoint is None:
+            return
+        plan = self._plan_for(call)
+        loop = asyncio.get_running_loop()
+        synth = self.services.synthesizer(plan)
+        pcm = await loop.run_in_executor(None, synth.synthesize, plan.messages.goodbye.text, self.cfg.clock_rate)
+        now = call.clock.now()
+        call.sink.flush(now)
+        _start, end = call.sink.play(pcm, now)
+        await asyncio.sleep(max(0.0, end - call.clock.now()) + 0.2)
+        if not call.ended.is_set():
+            call.too_long = True
+            await self.endpoint.submit(self.endpoint.hangup, call.key, 200)
 
     def _plan_for(self, call: LiveCall) -> Dialplan:
         name = call.test.get("dialplan")
