@@ -145,3 +145,30 @@ def test_call_log_redaction() -> None:
     assert out["turns"][2]["text"] == "pas koster 627 kr"  # short numbers (prices, times) stay
     assert out["sip"]["dtmf"] == [["x", "rfc4733"], ["x", "info"]]
     assert redact({"started_at": "2026-12-02T15:32:18+00:00"}) == {"started_at": "2026-12-02T15:32:18+00:00"}
+
+
+def test_digest_challenge_and_response() -> None:
+    import hashlib
+
+    from voicebot.transports.sip.digest import DigestAuth
+
+    auth = DigestAuth.from_text("192.0.2.0/24 trunk1 s3cret\n")
+    trunk = auth.trunk_for("192.0.2.9")
+    assert trunk is not None and auth.trunk_for("198.51.100.1") is None
+    nonce = auth.challenge(100.0).split('nonce="')[1].split('"')[0]
+
+    def md5(s: str) -> str:
+        return hashlib.md5(s.encode()).hexdigest()
+
+    def authorization(password: str, nonce: str = nonce) -> str:
+        ha1, ha2 = md5(f"trunk1:voicebot:{password}"), md5("INVITE:sip:4512345678@192.0.2.1")
+        resp = md5(f"{ha1}:{nonce}:00000001:abc:auth:{ha2}")
+        return (f'Digest username="trunk1", realm="voicebot", nonce="{nonce}", uri="sip:4512345678@192.0.2.1", '
+                f'response="{resp}", qop=auth, nc=00000001, cnonce="abc", algorithm=MD5')  # fmt: skip
+
+    assert auth.verify(trunk, "INVITE", authorization("s3cret"), 101.0)
+    assert not auth.verify(trunk, "INVITE", authorization("wrong"), 101.0)
+    assert not auth.verify(trunk, "INVITE", authorization("s3cret"), 100.0 + 301)  # stale nonce
+    forged = "100.000." + "0" * 20
+    assert not auth.verify(trunk, "INVITE", authorization("s3cret", forged), 101.0)
+    assert not auth.verify(trunk, "INVITE", None, 101.0)

@@ -3,7 +3,8 @@ the per-source INVITE rate (503 + Retry-After) under a flood while a real caller
 call slots per source, SUBSCRIBE refused, and the TCP connection cap and idle timeout.
 
 Loopback has all of 127.0.0.0/8, so each "source" is its own address: 127.0.0.1 floods,
-127.0.0.2 is the real caller, 127.0.0.3 holds slots, 127.0.0.9 is not on the allowlist."""
+127.0.0.2 is the real caller, 127.0.0.3 holds slots, 127.0.0.5 is a trunk with digest
+credentials, 127.0.0.9 is not on the allowlist."""
 
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ def limited_gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     sip_port, http_port = free_port(), free_port()
     (tmp / "dialplans").mkdir()
     (tmp / "dialplans" / "testkommune.yaml").write_text(dialplan_yaml(free_port()), encoding="utf-8")
-    (tmp / "sip.allow").write_text("# our trunks\n127.0.0.0/30\n", encoding="utf-8")
+    (tmp / "sip.allow").write_text("# our trunks\n127.0.0.0/29\n", encoding="utf-8")
+    (tmp / "sip.auth").write_text("127.0.0.5/32 trunk5 pw5\n", encoding="utf-8")
     args = ["--sip-port", str(sip_port), "--http-port", str(http_port), "--dialplans", str(tmp / "dialplans"),
             "--call-log", str(tmp / "calls.jsonl"), "--answer-delay", "0.2", "--sip-allow", str(tmp / "sip.allow"),
+            "--sip-auth", str(tmp / "sip.auth"),
             "--sip-rate", "5", "--sip-burst", "10", "--tcp-per-source", "4", "--tcp-idle", str(TCP_IDLE_S)]
     proc = start_serve(tmp, args, "SIP ready")
     yield Gateway(proc, sip_port, http_port, 0, tmp / "calls.jsonl", tmp / "serve.log")
@@ -208,3 +211,45 @@ def test_tcp_connections_capped_per_source_and_idle_ones_time_out(limited_gw: Ga
         for s in conns:
             s.close()
     assert limited_gw.status()["sip"]["guard"]["tcp_refused"] >= 1
+
+
+def test_trunk_with_credentials_must_answer_the_digest_challenge(limited_gw: Gateway) -> None:
+    import hashlib
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    gw = ("127.0.0.1", limited_gw.sip_port)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.5", 0))
+    sock.settimeout(3)
+    try:
+        call_id, invite = _invite(limited_gw.sip_port, "127.0.0.5", 9001)
+        sock.sendto(invite, gw)
+        first = sock.recv(65535).decode()
+        assert first.startswith("SIP/2.0 401 "), first
+        nonce = re.search(r'nonce="([^"]+)"', first)
+        assert nonce is not None
+        sock.sendto(_cancel(invite, "ACK", re.search(r"^To: (.*)$", first, re.M).group(1).strip()), gw)  # type: ignore[union-attr]
+        uri = invite.decode().split(" ")[1]
+        ha1, ha2 = md5("trunk5:voicebot:pw5"), md5(f"INVITE:{uri}")
+        resp = md5(f"{ha1}:{nonce.group(1)}:00000001:c1:auth:{ha2}")
+        authz = (f'Authorization: Digest username="trunk5", realm="voicebot", nonce="{nonce.group(1)}", uri="{uri}", '
+                 f'response="{resp}", qop=auth, nc=00000001, cnonce="c1"\r\n')  # fmt: skip
+        again = invite.replace(b"CSeq: 1 INVITE", b"CSeq: 2 INVITE").replace(b"z9hG4bKfl9001", b"z9hG4bKfl9001b")
+        sock.sendto(again.replace(b"Max-Forwards: 70\r\n", b"Max-Forwards: 70\r\n" + authz.encode()), gw)
+        codes = []
+        final = ""
+        while not final:
+            msg = sock.recv(65535).decode()
+            codes.append(int(msg.split()[1]))
+            if codes[-1] >= 200:
+                final = msg
+        assert codes[-1] == 200, codes  # accepted: it rang and was answered
+        to = re.search(r"^To: (.*)$", final, re.M).group(1).strip()  # type: ignore[union-attr]
+        bye = _cancel(again, "BYE", to, cseq=3)
+        sock.sendto(_cancel(again, "ACK", to).replace(b"CSeq: 1 ACK", b"CSeq: 2 ACK"), gw)
+        sock.sendto(bye, gw)
+    finally:
+        sock.close()
+    limited_gw.wait_idle(30)

@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     p.add_argument("--sip-allow", type=Path, default=None,
                    help="file of trunk addresses or CIDRs, one a line, that may send SIP; others get 403")
+    p.add_argument("--sip-auth", type=Path, default=None,
+                   help="file of 'CIDR USER PASSWORD' lines: INVITEs from those trunks need digest credentials")
     p.add_argument("--sip-rate", type=float, default=5.0, help="new INVITEs a second per source (503 beyond); 0 = off")
     p.add_argument("--sip-burst", type=float, default=10.0, help="INVITE burst per source before --sip-rate applies")
     p.add_argument("--slots-per-source", type=int, default=None,
@@ -51,8 +53,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers must be >= 0 and ports 0..65535")
     if args.workers and args.sip_port + args.workers - 1 > 65535:
         raise InputError(f"--workers {args.workers} from port {args.sip_port} runs past 65535")
-    if args.sip_allow is not None and not args.sip_allow.is_file():
-        raise InputError(f"--sip-allow {args.sip_allow}: no such file")
+    for opt, path in (("--sip-allow", args.sip_allow), ("--sip-auth", args.sip_auth)):
+        if path is not None and not path.is_file():
+            raise InputError(f"{opt} {path}: no such file")
     if args.max_calls < 1:
         raise InputError("--max-calls must be at least 1 (the PyPI pjsua2 wheel allows at most 4)")
     asyncio.run(_serve(args))
@@ -116,6 +119,8 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
         extra.append("--test-headers")
     if args.sip_allow is not None:
         extra += ["--sip-allow", str(args.sip_allow)]
+    if args.sip_auth is not None:
+        extra += ["--sip-auth", str(args.sip_auth)]
     extra += ["--sip-rate", str(args.sip_rate), "--sip-burst", str(args.sip_burst), "--tcp-idle", str(args.tcp_idle),
               "--tcp-per-source", str(args.tcp_per_source), "--drain-grace", str(args.drain_grace)]
     if args.slots_per_source is not None:
@@ -124,6 +129,7 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
 
 
 async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
+    from voicebot.transports.sip.digest import DigestAuth
     from voicebot.transports.sip.endpoint import SipConfig
     from voicebot.transports.sip.gateway import SipGateway
     from voicebot.transports.sip.guard import GuardConfig
@@ -142,8 +148,9 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     guard = GuardConfig(host=args.sip_host, port=args.sip_port, tcp_idle_s=args.tcp_idle,
                         tcp_per_source=args.tcp_per_source)
     limits = SourceLimits(LimitConfig(invite_rate=args.sip_rate, invite_burst=args.sip_burst), allow)
+    auth = DigestAuth.from_text(args.sip_auth.read_text(encoding="utf-8")) if args.sip_auth else None
     gateway = SipGateway(services, cfg, call_log=args.call_log, guard=guard, limits=limits,
-                         drain_s=args.drain_grace)
+                         drain_s=args.drain_grace, auth=auth)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
     await gateway.start()

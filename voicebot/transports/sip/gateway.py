@@ -25,6 +25,7 @@ from voicebot.errors import ConfigError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
 from voicebot.gateway import Services, create_session, save_recorded_call
 from voicebot.transports.sip.calllog import dtmf_methods, redact
+from voicebot.transports.sip.digest import DigestAuth
 from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
 from voicebot.transports.sip.guard import GuardConfig, SipGuard
 from voicebot.transports.sip.limits import LimitConfig, SourceLimits
@@ -36,13 +37,14 @@ log = logging.getLogger(__name__)
 class SipGateway:
     def __init__(self, services: Services, cfg: SipConfig, call_log: Path | None = None,
                  guard: GuardConfig | None = None, limits: SourceLimits | None = None,
-                 drain_s: float = 20.0) -> None:  # fmt: skip
+                 drain_s: float = 20.0, auth: DigestAuth | None = None) -> None:  # fmt: skip
         self.services = services
         self.cfg = cfg
         self.guard_cfg = guard or GuardConfig(host=cfg.host, port=cfg.port, tcp=cfg.tcp)
         self.limits = limits or SourceLimits(LimitConfig())
         self.guard: SipGuard | None = None
         self.drain_s = drain_s  # SIGTERM: calls may finish for this long, then get a BYE
+        self.auth = auth
         self.drained = 0
         self.call_log = call_log
         self.user_to_user = False
@@ -57,7 +59,7 @@ class SipGateway:
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
         if self.cfg.guarded:  # the public port first: a port in use fails here, cleanly
-            self.guard = SipGuard(self.guard_cfg, self.limits)
+            self.guard = SipGuard(self.guard_cfg, self.limits, auth=self.auth)
             await self.guard.start()
         self.endpoint = SipEndpoint(self.cfg, self, self.loop)
         try:

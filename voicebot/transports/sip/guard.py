@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from voicebot.errors import TransportError
 from voicebot.transports.sip import sipwire as wire
+from voicebot.transports.sip.digest import DigestAuth
 from voicebot.transports.sip.limits import SourceLimits
 from voicebot.transports.sip.sipmsg import Incomplete, SipMessage, SipSyntaxError, parse
 from voicebot.transports.sip.verdict import ALLOW, check
@@ -72,6 +73,7 @@ class SipGuard:
     now: Callable[[], float] = time.monotonic
     upstream: tuple[str, int] | None = None  # pjsip's own UDP address
     draining: bool = False
+    auth: DigestAuth | None = None  # digest credentials per trunk, if configured
     counts: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
@@ -200,6 +202,12 @@ class SipGuard:
             if wait:
                 self._answer(flow, msg, 503, "Service Unavailable", (("Retry-After", str(wait)),))
                 return
+            trunk = self.auth.trunk_for(host) if self.auth is not None else None
+            if trunk is not None and self.auth is not None:
+                if not self.auth.verify(trunk, msg.method, msg.get("authorization"), self.now()):
+                    challenge = (("WWW-Authenticate", self.auth.challenge(self.now())),)
+                    self._answer(flow, msg, 401, "Unauthorized", challenge)
+                    return
             flow.invites += 1
             msg.headers.append((SOURCE_HEADER, host))
             wire.add_record_route(msg, self.inner, self.outer, flow.transport, flow.id)
