@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="file of trunk addresses or CIDRs, one a line, that may send SIP; others get 403")
     p.add_argument("--sip-auth", type=Path, default=None,
                    help="file of 'CIDR USER PASSWORD' lines: INVITEs from those trunks need digest credentials")
-    p.add_argument("--sip-rate", type=float, default=5.0, help="new INVITEs a second per source (503 beyond); 0 = off")
+    p.add_argument("--sip-rate", type=float, default=None,
+                   help="new INVITEs a second per source, 503 beyond (default 5; behind Kamailio 0 = off: pike limits)")
     p.add_argument("--sip-burst", type=float, default=10.0, help="INVITE burst per source before --sip-rate applies")
     p.add_argument("--slots-per-source", type=int, default=None,
                    help="calls one source may hold (default: max-calls - 1; behind Kamailio: max-calls)")
@@ -121,7 +122,9 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
         extra += ["--sip-allow", str(args.sip_allow)]
     if args.sip_auth is not None:
         extra += ["--sip-auth", str(args.sip_auth)]
-    extra += ["--sip-rate", str(args.sip_rate), "--sip-burst", str(args.sip_burst), "--tcp-idle", str(args.tcp_idle),
+    if args.sip_rate is not None:
+        extra += ["--sip-rate", str(args.sip_rate)]
+    extra += ["--sip-burst", str(args.sip_burst), "--tcp-idle", str(args.tcp_idle),
               "--tcp-per-source", str(args.tcp_per_source), "--drain-grace", str(args.drain_grace)]
     if args.slots_per_source is not None:
         extra += ["--slots-per-source", str(args.slots_per_source)]
@@ -147,7 +150,8 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     allow = Allowlist.from_text(args.sip_allow.read_text(encoding="utf-8")) if args.sip_allow else Allowlist()
     guard = GuardConfig(host=args.sip_host, port=args.sip_port, tcp_idle_s=args.tcp_idle,
                         tcp_per_source=args.tcp_per_source)
-    limits = SourceLimits(LimitConfig(invite_rate=args.sip_rate, invite_burst=args.sip_burst), allow)
+    rate = args.sip_rate if args.sip_rate is not None else (0.0 if args.worker else 5.0)
+    limits = SourceLimits(LimitConfig(invite_rate=rate, invite_burst=args.sip_burst), allow)
     auth = DigestAuth.from_text(args.sip_auth.read_text(encoding="utf-8")) if args.sip_auth else None
     gateway = SipGateway(services, cfg, call_log=args.call_log, guard=guard, limits=limits,
                          drain_s=args.drain_grace, auth=auth)
