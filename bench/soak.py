@@ -1,6 +1,6 @@
 """Soak: real SIP calls at a steady concurrency against one `voicebot serve` for a long time.
 
-Each call (the project's UAC, voicebot.transports.sip.probe) waits for the greeting, asks a
+Each call (the project's UAC, tests/sip/sipprobe.py) waits for the greeting, asks a
 Danish question (espeak) in real time, listens, and hangs up; a new call starts as soon as one
 ends, so `--concurrency` calls are always up. Reported:
 - failed calls (no 200, no bot audio, or no call record);
@@ -32,9 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "sip"))
 from siphelpers import NUMBER, dialplan_yaml, free_port, kill_group, start_serve  # noqa: E402
+from sipprobe import SipProbe  # noqa: E402
 from speechkit import espeak_pcm  # noqa: E402
-
-from voicebot.transports.sip.probe import SipProbe  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 SPEAK_AT = 5.0

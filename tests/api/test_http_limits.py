@@ -89,7 +89,7 @@ def test_no_cors_unless_configured(port: int) -> None:
 
 
 def test_request_timeout_is_504() -> None:
-    async def slow(scope, receive, send) -> None:  # noqa: ANN001
+    async def slow(scope, receive, send) -> None:
         await asyncio.sleep(5)
 
     sent: list[dict] = []

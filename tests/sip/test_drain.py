@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from siphelpers import NUMBER, free_port, kill_group, start_serve
+from sipprobe import ProbeResult, SipProbe
 
 from voicebot.calls.store import CallStore
-from voicebot.transports.sip.probe import ProbeResult, SipProbe
 
 pytestmark = pytest.mark.slow
 GRACE_S = 3.0

@@ -28,8 +28,7 @@ from siphelpers import (
     sipp_log,
     start_serve,
 )
-
-from voicebot.transports.sip.probe import SipProbe
+from sipprobe import SipProbe
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from torture import CALL, DROP, UDP, load
 
+from voicebot.calls.calllog import dtmf_methods, redact
 from voicebot.errors import ConfigError
 from voicebot.transports.sip import sipwire as wire
-from voicebot.transports.sip.calllog import dtmf_methods, redact
 from voicebot.transports.sip.limits import Allowlist, LimitConfig, SourceLimits, TokenBucket
 from voicebot.transports.sip.pjlog import first_line
 from voicebot.transports.sip.sipmsg import Incomplete, SipSyntaxError, parse

@@ -18,8 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from siphelpers import NUMBER, Gateway, dialplan_yaml, free_port, kill_group, start_serve
-
-from voicebot.transports.sip.probe import SipProbe
+from sipprobe import SipProbe
 
 pytestmark = pytest.mark.slow
 TCP_IDLE_S = 2.0
@@ -224,7 +223,7 @@ def test_trunk_with_credentials_must_answer_the_digest_challenge(limited_gw: Gat
     sock.bind(("127.0.0.5", 0))
     sock.settimeout(3)
     try:
-        call_id, invite = _invite(limited_gw.sip_port, "127.0.0.5", 9001)
+        _call_id, invite = _invite(limited_gw.sip_port, "127.0.0.5", 9001)
         sock.sendto(invite, gw)
         first = sock.recv(65535).decode()
         assert first.startswith("SIP/2.0 401 "), first

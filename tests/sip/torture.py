@@ -66,7 +66,7 @@ def load(corpus: Path) -> dict[str, bytes]:
         if p.name == "SHA256SUMS":
             continue
         text = p.read_bytes().replace(b"\r\n", b"\n")
-        head, sep, body = text.partition(b"\n\n")
+        head, _sep, body = text.partition(b"\n\n")
         body = body.replace(b"\n", b"\r\n")
         head = re.sub(rb"(?im)^(content-length|l)[ \t]*:.*$", b"Content-Length: %d" % len(body), head)
         out[p.name] = head.replace(b"\n", b"\r\n") + b"\r\n\r\n" + body

@@ -142,19 +142,20 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
+    settings = services.settings
     slots = args.slots_per_source
     if slots is None:  # behind Kamailio every call comes from the proxy's address
         slots = args.max_calls if args.worker else max(1, args.max_calls - 1)
     cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay,
-                    slots_per_source=slots)
+                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace, slots_per_source=slots)  # fmt: skip
+    services.call_log = args.call_log
     allow = Allowlist.from_text(args.sip_allow.read_text(encoding="utf-8")) if args.sip_allow else Allowlist()
     guard = GuardConfig(host=args.sip_host, port=args.sip_port, tcp_idle_s=args.tcp_idle,
                         tcp_per_source=args.tcp_per_source)
     rate = args.sip_rate if args.sip_rate is not None else (0.0 if args.worker else 5.0)
     limits = SourceLimits(LimitConfig(invite_rate=rate, invite_burst=args.sip_burst), allow)
     auth = DigestAuth.from_text(args.sip_auth.read_text(encoding="utf-8")) if args.sip_auth else None
-    gateway = SipGateway(services, cfg, call_log=args.call_log, guard=guard, limits=limits,
-                         drain_s=args.drain_grace, auth=auth)
+    gateway = SipGateway(services, cfg, guard=guard, limits=limits, drain_s=args.drain_grace, auth=auth)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
     await gateway.start()

@@ -203,11 +203,11 @@ class SipGuard:
                 self._answer(flow, msg, 503, "Service Unavailable", (("Retry-After", str(wait)),))
                 return
             trunk = self.auth.trunk_for(host) if self.auth is not None else None
-            if trunk is not None and self.auth is not None:
-                if not self.auth.verify(trunk, msg.method, msg.get("authorization"), self.now()):
-                    challenge = (("WWW-Authenticate", self.auth.challenge(self.now())),)
-                    self._answer(flow, msg, 401, "Unauthorized", challenge)
-                    return
+            if (trunk is not None and self.auth is not None
+                    and not self.auth.verify(trunk, msg.method, msg.get("authorization"), self.now())):
+                challenge = (("WWW-Authenticate", self.auth.challenge(self.now())),)
+                self._answer(flow, msg, 401, "Unauthorized", challenge)
+                return
             flow.invites += 1
             msg.headers.append((SOURCE_HEADER, host))
             wire.add_record_route(msg, self.inner, self.outer, flow.transport, flow.id)
