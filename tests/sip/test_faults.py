@@ -1,6 +1,7 @@
 """Faults a live gateway must survive, over real SIP on loopback:
 - a broken dialplan written while serving: refused, the old plan answers the next call;
-- a SIP worker killed with SIGKILL behind Kamailio: new calls go to the other worker."""
+- a SIP worker killed with SIGKILL behind Kamailio: new calls go to the other worker, and the
+  supervisor restarts the dead one."""
 
 from __future__ import annotations
 
@@ -119,8 +120,12 @@ def test_worker_killed_behind_kamailio_new_calls_go_to_the_other(tmp_path: Path)
         while len(recs) < 3 and time.monotonic() < deadline:
             recs = [json.loads(x) for x in call_log.read_text().splitlines()] if call_log.exists() else []
             time.sleep(0.3)
-        assert len(recs) == 3
-        assert {r["sip"]["worker_port"] for r in recs} == {victim["port"] + 1}, "the live worker took every call"
+        assert len(recs) == 3  # every call was served: none went to the dead worker and failed
+        # calls are one after the other (limit 1): the first came right after the kill, when only the
+        # other worker was alive; the supervisor restarts the dead one, which may take later calls
+        assert recs[0]["sip"]["worker_port"] == victim["port"] + 1, [r["sip"]["worker_port"] for r in recs]
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/sip/status", timeout=5) as r:
+            assert json.loads(r.read())["workers"][0]["restarts"] >= 1
     finally:
         if proxy is not None:
             kill_group(proxy)

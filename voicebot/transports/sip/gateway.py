@@ -218,9 +218,8 @@ class SipGateway:
         if call.task is None or call.task.done() or call.ended.is_set() or self.endpoint is None:
             return
         plan = self._plan_for(call)
-        loop = asyncio.get_running_loop()
-        synth = self.services.synthesizer(plan)
-        pcm = await loop.run_in_executor(None, synth.synthesize, plan.messages.goodbye.text, self.cfg.clock_rate)
+        synth = await asyncio.to_thread(self.services.synthesizer, plan)  # cached since the call began
+        pcm = await asyncio.to_thread(synth.synthesize, plan.messages.goodbye.text, self.cfg.clock_rate)
         now = call.clock.now()
         call.sink.flush(now)
         _start, end = call.sink.play(pcm, now)
