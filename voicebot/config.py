@@ -53,6 +53,12 @@ class Settings:
     # the token this machine's own clients (replay --over-sip) send to a gateway's API
     api_token: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKEN", ""))
     metrics_public: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_METRICS_PUBLIC", "1") != "0")
+    # HTTP hardening (voicebot/api/limits.py): body cap in bytes, time per request, CORS origins (none by default)
+    http_max_body: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_HTTP_MAX_BODY", str(64 * 1024))))
+    http_timeout_s: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_HTTP_TIMEOUT_S", "30")))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(o for o in os.environ.get("VOICEBOT_CORS_ORIGINS", "").split(",") if o.strip())
+    )
 
 
 def load_settings() -> Settings:

@@ -22,6 +22,7 @@ from typing import Any
 from voicebot.asr.base import Recognizer
 from voicebot.asr.factory import create_recognizer_for
 from voicebot.asr.vocabulary import build_prompt
+from voicebot.calls.calllog import redact
 from voicebot.calls.record import CallRecord
 from voicebot.calls.store import CallStore
 from voicebot.config import Settings, load_settings
@@ -175,7 +176,7 @@ def _after_call(services: Services, plan: Dialplan, session: CallSession, setup:
         if setup.log_extra is not None:
             line.setdefault(setup.channel, {}).update(setup.log_extra())
         with services.call_log.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+            f.write(json.dumps(redact(line), ensure_ascii=False) + "\n")  # no DTMF digits, no CPR-like runs
     try:
         save_recorded_call(services, plan, session)
     except OSError as exc:  # record mode is best effort; the call itself is done

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voicebot import __version__
-from voicebot.api import callbacks, calls, chat, dialplans, metrics, pages, webrtc
+from voicebot.api import callbacks, calls, chat, dialplans, limits, metrics, pages, webrtc
 from voicebot.api.auth import auth_of
 
 PUBLIC_PATHS = frozenset({
@@ -30,6 +30,7 @@ def create_app(services: Any) -> FastAPI:
     """`services` is the gateway's `Services` (intent engine, dialplans, call store, …)."""
     app = FastAPI(title="voicebot", version=__version__)
     app.state.services = services
+    limits.install(app, getattr(services, "settings", None))  # body cap, timeouts, no input echo, CORS
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

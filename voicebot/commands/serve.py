@@ -35,6 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--console-url", default=None,
                    help="the console's base URL as agents reach it, for X-Voicebot-Url (default: VOICEBOT_PUBLIC_URL, "
                         "else this server's HTTP address)")  # fmt: skip
+    p.add_argument("--sip-allow", type=Path, default=None,
+                   help="file of trunk addresses or CIDRs, one a line, that may send SIP; others get 403")
+    p.add_argument("--sip-auth", type=Path, default=None,
+                   help="file of 'CIDR USER PASSWORD' lines: INVITEs from those trunks need digest credentials")
+    p.add_argument("--sip-rate", type=float, default=None,
+                   help="new INVITEs a second per source, 503 beyond (default 5; behind Kamailio 0 = off: pike limits)")
+    p.add_argument("--sip-burst", type=float, default=10.0, help="INVITE burst per source before --sip-rate applies")
+    p.add_argument("--slots-per-source", type=int, default=None,
+                   help="calls one source may hold (default: max-calls - 1; behind Kamailio: max-calls)")
+    p.add_argument("--tcp-idle", type=float, default=120.0, help="close an idle SIP TCP connection after this many s")
+    p.add_argument("--tcp-per-source", type=int, default=8, help="SIP TCP connections per source address")
+    p.add_argument("--drain-grace", type=float, default=20.0,
+                   help="on SIGTERM: refuse new calls, let calls finish this many seconds, then BYE")
     p.add_argument(
         "--asr-service", default="auto",
         help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
@@ -50,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers must be >= 0 and ports 0..65535")
     if args.workers and args.sip_port + args.workers - 1 > 65535:
         raise InputError(f"--workers {args.workers} from port {args.sip_port} runs past 65535")
+    for opt, path in (("--sip-allow", args.sip_allow), ("--sip-auth", args.sip_auth)):
+        if path is not None and not path.is_file():
+            raise InputError(f"{opt} {path}: no such file")
     if args.max_calls < 1:
         raise InputError("--max-calls must be at least 1 (the PyPI pjsua2 wheel allows at most 4)")
     asyncio.run(_serve(args))
@@ -95,7 +111,8 @@ async def _serve(args: argparse.Namespace) -> None:
                 await asr_service.start()
                 print(f"voicebot: shared ASR service on {asr_service.url}", flush=True)
             extra += ["--asr-service", asr_service.url if asr_service is not None else args.asr_service]
-            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra)
+            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra,
+                                    stop_timeout=args.drain_grace + 20)  # workers drain on SIGTERM
             supervisor.asr_service = asr_service
             await supervisor.start()
         elif args.sip_port:
@@ -166,30 +183,52 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
         extra.append("--user-to-user")
     if args.test_headers:
         extra.append("--test-headers")
+    if args.sip_allow is not None:
+        extra += ["--sip-allow", str(args.sip_allow)]
+    if args.sip_auth is not None:
+        extra += ["--sip-auth", str(args.sip_auth)]
+    if args.sip_rate is not None:
+        extra += ["--sip-rate", str(args.sip_rate)]
+    extra += ["--sip-burst", str(args.sip_burst), "--tcp-idle", str(args.tcp_idle),
+              "--tcp-per-source", str(args.tcp_per_source), "--drain-grace", str(args.drain_grace)]
+    if args.slots_per_source is not None:
+        extra += ["--slots-per-source", str(args.slots_per_source)]
     return extra
 
 
 async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
+    from voicebot.transports.sip.digest import DigestAuth
     from voicebot.transports.sip.endpoint import SipConfig
     from voicebot.transports.sip.gateway import SipGateway
+    from voicebot.transports.sip.guard import GuardConfig
+    from voicebot.transports.sip.limits import Allowlist, LimitConfig, SourceLimits
 
     loop = asyncio.get_running_loop()
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
     settings = services.settings
+    slots = args.slots_per_source
+    if slots is None:  # behind Kamailio every call comes from the proxy's address
+        slots = args.max_calls if args.worker else max(1, args.max_calls - 1)
     cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay,
-                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace)  # fmt: skip
+                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace, slots_per_source=slots)  # fmt: skip
     services.call_log = args.call_log
-    gateway = SipGateway(services, cfg)
+    allow = Allowlist.from_text(args.sip_allow.read_text(encoding="utf-8")) if args.sip_allow else Allowlist()
+    guard = GuardConfig(host=args.sip_host, port=args.sip_port, tcp_idle_s=args.tcp_idle,
+                        tcp_per_source=args.tcp_per_source)
+    rate = args.sip_rate if args.sip_rate is not None else (0.0 if args.worker else 5.0)
+    limits = SourceLimits(LimitConfig(invite_rate=rate, invite_burst=args.sip_burst), allow)
+    auth = DigestAuth.from_text(args.sip_auth.read_text(encoding="utf-8")) if args.sip_auth else None
+    gateway = SipGateway(services, cfg, guard=guard, limits=limits, drain_s=args.drain_grace, auth=auth)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
     base = console_url(args, services.settings)
     if base:
         from voicebot.api.auth import Auth, agent_link
 
-        auth = Auth.from_settings(services.settings)
-        gateway.agent_url = lambda call_id: agent_link(auth, base, call_id)
+        console_auth = Auth.from_settings(services.settings)
+        gateway.agent_url = lambda call_id: agent_link(console_auth, base, call_id)
     await gateway.start()
     print(f"voicebot: SIP ready on {args.sip_host}:{args.sip_port}", flush=True)
     return gateway

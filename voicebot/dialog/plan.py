@@ -325,6 +325,9 @@ class Dialplan(Strict):
     transfer: Transfer = Transfer()
     dtmf_menu: DtmfMenu | None = None
     survey: Survey = Survey()
+    max_call_s: float | None = Field(
+        default=None, gt=10, le=14400, description="end a call this long with the goodbye message; none = no limit"
+    )
     source: list[str] = Field(default=[], description="where the facts in this file come from")
     _path: Path | None = PrivateAttr(None)  # the file it was loaded from; set by the loader
 

@@ -56,6 +56,9 @@ class LiveCall:
     bridge_result: asyncio.Future[bool] | None = None
     bridged: bool = False
     local_hangup: bool = False  # we sent the BYE: its end is not the caller hanging up
+    drained: bool = False  # ended by a shutdown drain
+    too_long: bool = False  # ended at the dialplan's max_call_s
+    limit: asyncio.Task[Any] | None = None  # the max_call_s timer
     test: dict[str, str] = field(default_factory=dict)  # X-Voicebot-Test-* headers, if trusted
     tx_times: deque[float] = field(default_factory=deque)  # bot frames handed to pjsua2 (trace mode)
     rx_trace: list[tuple[float, float, float]] = field(default_factory=list)  # (port, loop, rms), trace mode
