@@ -4,6 +4,10 @@ The driver feeds the caller's audio in 20 ms frames, advancing the virtual clock
 frame; every advance waits until the pipeline has settled, so results are deterministic and
 the run is as fast as the engines allow. After the recording ends, silence is fed until the
 bot has finished its reply; then the caller hangs up.
+
+Timing is `fixed` by default (a configured compute cost per recognition and synthesis), so a
+replay gives the same record on a busy and on an idle machine; `measured` charges what the
+work took here, for latency studies.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 
 from voicebot.audio.resample import resample
 from voicebot.calls.record import CallRecord
-from voicebot.clock import VirtualClock
+from voicebot.clock import ComputeTiming, VirtualClock
 from voicebot.dialog.plan import Dialplan
 from voicebot.errors import EngineError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
@@ -50,10 +54,11 @@ async def replay_call(
     dtmf: list[tuple[float, str]] | None = None,
     call_id: str | None = None,
     tail_s: float = 30.0,
+    timing: ComputeTiming | None = None,
 ) -> ReplayResult:
     rate = call_rate_for(audio.sample_rate)
     pcm = resample(audio.pcm, audio.sample_rate, rate)
-    clock = VirtualClock()
+    clock = VirtualClock(timing=timing or ComputeTiming())
     sink = TimelineSink(rate)
     control = ReplayControl()
     session = create_session(

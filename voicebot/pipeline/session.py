@@ -248,6 +248,7 @@ class CallSession:
                     continue
                 self._spec_cancel = threading.Event()
                 result, elapsed = await timed_blocking(self._transcribe, item.audio, self._spec_cancel)
+                elapsed = self.clock.charge("asr", elapsed)
                 self._spec_cancel = None
                 self._count("speculative_decodes")
                 if result.cancelled:
@@ -269,6 +270,7 @@ class CallSession:
                 self._count("speculative_hits")
             else:
                 result, elapsed = await timed_blocking(self._transcribe, turn.audio)
+                elapsed = self.clock.charge("asr", elapsed)
                 t_ready = max(self.clock.now(), turn.t + elapsed)
             spec = None
             await self._emit_transcript(result, turn.start_s, turn.end_s, t_ready)
@@ -382,6 +384,7 @@ class CallSession:
                 pcm, elapsed = await timed_blocking(self._load_prompt, say.prompt)
             else:
                 pcm, elapsed = await timed_blocking(self.synth.synthesize, sentence, self.sink.sample_rate)
+            elapsed = self.clock.charge("tts", elapsed)
             if gen != self._gen:
                 return  # barge-in while synthesising: drop the rest
             cursor = max(self.clock.now(), cursor + elapsed)
