@@ -15,7 +15,8 @@ CONFIRM = "bot: Vil du høre om pas? Sig ja eller nej. Tryk 1 for ja, 2 for nej.
 SORRY = "bot: Undskyld. Hvad kan jeg så hjælpe dig med?"
 # What the recogniser made of yes/no answers on 8 kHz espeak audio, and what the open engine read.
 GARBLED = {"I og tak": ("afslut", 0.8), "Røj": ("ukendt", 0.1), "Daj tak": ("afslut", 0.7),
-           "Der er et dit": ("ukendt", 0.1), "tak": ("afslut", 0.9), "Tak.": ("afslut", 0.9)}  # fmt: skip
+           "Der er et dit": ("ukendt", 0.1), "tak": ("afslut", 0.9), "Tak.": ("afslut", 0.9),
+           "lidt flytning": ("flytning", 0.2)}  # fmt: skip
 
 
 class GarbledEngine(FakeEngine):
@@ -75,6 +76,10 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
     ("the offer declined, the caller goes on", {}, ["caller: hmm", "caller: øh", "caller: nej", "caller: pas"],
      ["bot: Goddag", "turn: ukendt", f"{NO_MATCH} {MENU}", "turn: ukendt", f"bot: {OFFER}", "turn: nej", SORRY,
       "turn: pas", "bot: Svar om pas."]),
+    ("the same weak guess twice is confirmed", {}, ["caller: noget med pas", "caller: noget med pas", "caller: ja"],
+     ["bot: Goddag", "turn: pas", f"{NO_MATCH} {MENU}", "turn: pas", CONFIRM, "turn: ja", "bot: Svar om pas."]),
+    ("two different weak guesses are not", {}, ["caller: noget med pas", "caller: lidt flytning"],
+     ["bot: Goddag", "turn: pas", f"{NO_MATCH} {MENU}", "turn: flytning", f"bot: {OFFER}"]),
     ("no-match limit can still hang up, if the plan says so",
      {"reprompts": {"on_no_match_limit": "hangup", "offer_human_after": None}},
      ["caller: a", "caller: b", "caller: c"],

@@ -43,6 +43,10 @@ from voicebot.intent.yesno import YES, yes_or_no
 
 log = logging.getLogger(__name__)
 KEY_ANSWERS = {"1": "ja", "2": "nej"}  # keys at every yes/no question
+YES_NO_ANSWERS = "Ja. Nej. Ja tak. Nej tak."  # the answers a yes/no prompt primes the recogniser for
+# Below the confirm band, the same topic guessed in two turns running is confirmed ("Vil du høre om…?"):
+# two unclear tries that lean the same way are better evidence than either alone.
+REPEAT_FLOOR = 0.1
 SPEECH_GRACE_S = 30.0  # a caller who started speaking gets this long before no-input fires
 TRANSFER_REASONS = ("low_confidence", "caller_request", "no_match_limit", "no_input_limit", "closed_hours",
                     "intent_rule", "technical")  # fmt: skip
@@ -98,6 +102,7 @@ class Dialog:
         self._last_topic: str | None = None
         self._texts: list[str] = []
         self._last_conf: float | None = None
+        self._guess: str | None = None  # the topic the last unclear request leaned to
         self._menu_offered = False  # the fallback topic menu is said once; its keys then stay live
         self._low = plan.thresholds.confirm if plan.thresholds.confirm is not None else plan.thresholds.answer
 
@@ -112,6 +117,18 @@ class Dialog:
 
     def next_deadline(self) -> float | None:
         return self._deadline
+
+    def asr_prompt(self) -> str | None:
+        """The recogniser's prompt for the caller's next turn while a yes/no question is open (the
+        question and the answers that fit: 29 % → 94 % ja/nej on 8 kHz espeak); None: the plan's own."""
+        if self.state not in QUESTION_STATES:
+            return None
+        if self.state is State.CONFIRM and self._pending is not None:
+            intent = self._pending.intent
+            question = f"Vil du høre om {self.plan.rule(intent).label or TOPIC_LABELS.get(intent, intent)}?"
+        else:
+            question = "Vil du ringes op?" if self.state is State.CALLBACK else "Skal jeg stille dig videre?"
+        return f"{question} Sig ja eller nej. {YES_NO_ANSWERS}"
 
     def on(self, event: Any, now: float) -> list[DialogAction]:
         if isinstance(event, TransferFailed) and self.state is State.ENDED:
@@ -347,8 +364,10 @@ class Dialog:
             return self._speak(self.plan.messages.ask_again)
         if intent in TOPIC_INTENTS and conf >= th.answer:
             return self._topic(intent, res)
-        if intent in TOPIC_INTENTS and th.confirm is not None and conf >= th.confirm:
-            self.state, self._pending = State.CONFIRM, res
+        guessed_again = intent == self._guess and conf >= REPEAT_FLOOR  # two weak guesses that agree
+        self._guess = intent if intent in TOPIC_INTENTS else None
+        if intent in TOPIC_INTENTS and th.confirm is not None and (conf >= th.confirm or guessed_again):
+            self.state, self._pending, self._guess = State.CONFIRM, res, None
             topic = self.plan.rule(intent).label or TOPIC_LABELS.get(intent, intent)
             return self._speak(render(self.plan.messages.confirm, {"topic": topic}))
         return self._no_match_reply()
@@ -418,6 +437,7 @@ class Dialog:
     def _topic(self, intent: str, res: IntentResult) -> list[DialogAction]:
         rule = self.plan.rule(intent)
         self._last_topic, self._pending, self._no_match, self._rejected = intent, None, 0, 0
+        self._guess = None
         if rule.action == "transfer":
             return self._human("intent_rule", rule.queue)
         if rule.action == "followup":

@@ -288,7 +288,8 @@ class CallSession:
         setattr(counters, key, getattr(counters, key) + 1)
 
     def _transcribe(self, audio: np.ndarray, cancel: threading.Event | None = None) -> Any:
-        return self.recognizer.transcribe(audio, prompt=self.config.asr_prompt, cancel=cancel)
+        prompt = self.dialog.asr_prompt() or self.config.asr_prompt  # a yes/no question primes its answers
+        return self.recognizer.transcribe(audio, prompt=prompt, cancel=cancel)
 
     async def _dialog_stage(self) -> None:
         while True:
