@@ -33,10 +33,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from speechkit import add_noise, espeak_pcm, packet_loss  # noqa: E402
 
-from voicebot.asr.vocabulary import build_prompt  # noqa: E402
+from voicebot.asr.vocabulary import YES_NO_PROMPT, build_prompt  # noqa: E402
 from voicebot.asr.wer import corpus_wer  # noqa: E402
 from voicebot.audio.resample import resample  # noqa: E402
-from voicebot.dialog.machine import YES_NO_ANSWERS  # noqa: E402
 from voicebot.gateway import build_services  # noqa: E402
 from voicebot.intent.base import TOPIC_INTENTS  # noqa: E402
 from voicebot.intent.knowledge import DATA_DIR  # noqa: E402
@@ -47,7 +46,7 @@ YES_NO = {"ja": "ja", "nej": "nej", "ja tak": "ja", "nej tak": "nej", "jo": "ja"
           "det er rigtigt": "ja"}  # fmt: skip
 HUMAN = ["Medarbejder.", "Menneske.", "En person.", "Stil mig videre.", "Jeg vil gerne tale med nogen.",
          "Jeg vil gerne tale med en medarbejder.", "Må jeg tale med et menneske?", "Kan jeg få en person?"]  # fmt: skip
-CONFIRM_PROMPT = f"Vil du høre om pas? Sig ja eller nej. {YES_NO_ANSWERS}"
+CONFIRM_PROMPT = YES_NO_PROMPT  # what the session sets while a confirm question is open
 
 
 @dataclass(frozen=True)

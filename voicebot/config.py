@@ -39,6 +39,10 @@ class Settings:
     replay_tts_ms: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_REPLAY_TTS_MS", "50")))
     # record mode: calls to dialplans with recording consent are saved here as regression cases
     record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
+    # SIP jitter-buffer prefetch in ms; raise it for lossy WAN links
+    sip_jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
+    # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
+    sip_trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
 
 
 def load_settings() -> Settings:

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (the call table reads best one call per line)
 """Make the synthetic Danish suite in tests/calls/synthetic/: espeak-ng callers at 8 kHz (G.711 µ-law
 round trip), one WAV + one expectation YAML per call. Re-run after changing CALLS:
 
@@ -205,7 +204,7 @@ def write_case(
     voiced = np.flatnonzero(pcm)
     first = min([voiced[0] / RATE if len(voiced) else len(pcm) / RATE - 1.0] + [d["at_s"] for d in dtmf])
     lead = max(0.0, round(float(first) - 0.3, 1))
-    pcm = pcm[int(round(lead * RATE)) :]
+    pcm = pcm[round(lead * RATE) :]
     dtmf = [{"at_s": round(d["at_s"] - lead, 2), "digit": d["digit"]} for d in dtmf]
     write_wav(OUT / f"{name}.wav", pcm, RATE)
     spec: dict[str, Any] = {"description": description}

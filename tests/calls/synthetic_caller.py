@@ -117,7 +117,7 @@ def render(actions: list[Action], voice: Any, rate: int, tail_s: float = 1.0) ->
             end = max(end, t + 0.2)
     out = np.zeros(int((end + tail_s) * rate), np.int16)
     for t, pcm in pieces:
-        i = int(round(t * rate))
+        i = round(t * rate)
         out[i : i + len(pcm)] = pcm[: len(out) - i]
     return out, presses
 

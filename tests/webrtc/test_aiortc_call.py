@@ -44,7 +44,7 @@ async def _conversation(base_url: str) -> tuple[Caller, float, float, dict[str, 
 
 
 def test_aiortc_caller_hears_greeting_and_answer(server: Server) -> None:
-    caller, greeting_peak, answer_peak, record = asyncio.run(asyncio.wait_for(_conversation(server.url), 100))
+    _caller, greeting_peak, answer_peak, record = asyncio.run(asyncio.wait_for(_conversation(server.url), 100))
     assert greeting_peak > 1000, "the greeting arrived without energy"
     assert answer_peak > 1000, "no bot audio with energy after the question"
     speakers = [t["speaker"] for t in record["turns"]]

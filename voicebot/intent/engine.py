@@ -63,20 +63,20 @@ class DanishIntentEngine:
         folded = to_ascii(clean(text))
         if asks_for_human(folded):
             human = max([c for i, c in scored if i == HUMAN_INTENT] + [HUMAN_RULE_CONFIDENCE])
-            scored = [(HUMAN_INTENT, human)] + [s for s in scored if s[0] != HUMAN_INTENT][:2]
+            scored = [(HUMAN_INTENT, human), *[s for s in scored if s[0] != HUMAN_INTENT][:2]]
             entities["human_request"] = True
         intent, confidence = scored[0]
         context = context or {}
         last = context.get("last_topic")
         followup = (
             last in TOPIC_INTENTS
-            and (intent == UNKNOWN or intent == last or confidence < 0.6)
+            and (intent in (UNKNOWN, last) or confidence < 0.6)
             and _FOLLOWUP.search(folded) is not None
         )
-        if followup:
+        if followup and isinstance(last, str):
             intent, confidence = last, max(confidence, FOLLOWUP_CONFIDENCE)
             entities["followup"] = True
-            scored = [(intent, confidence)] + [s for s in scored if s[0] != intent][:2]
+            scored = [(intent, confidence), *[s for s in scored if s[0] != intent][:2]]
         where = kommune or context.get("kommune") or entities.get("kommune")
         answer = self._answer(intent, where, price=followup and _PRICE.search(folded) is not None)
         if answer is not None:

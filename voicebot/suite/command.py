@@ -83,7 +83,7 @@ def run_suite(args: argparse.Namespace) -> int:
                 progress=not args.no_progress,
                 on_result=lambda r: print(_line(r), flush=True),
                 timing=timing_from(args),
-            )  # fmt: skip
+            )
         )
         mode = "offline"
     summary = summarize(results, wall_s=time.perf_counter() - t0, mode=mode)
