@@ -55,7 +55,7 @@ async def replay_case(
             started_at=case.spec.at,
             dtmf=rec.dtmf,
             call_id=f"suite-{case.name}"[:64],
-            timing=timing,
+            timing=timing or ComputeTiming(),  # suites are for regression: fixed timing unless told
         )
         limit = call_timeout(rec.audio.duration)
         try:
