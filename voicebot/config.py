@@ -33,6 +33,9 @@ class Settings:
         default_factory=lambda: os.environ.get("VOICEBOT_DATABASE_URL", "sqlite:///voicebot.db")
     )
     asr_threads: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_ASR_THREADS", "2")))
+    # A shared ASR service (`voicebot asr-serve`, Wyoming tcp://host:port) that replaces the
+    # in-process default Whisper model; `serve --workers N` sets it for its workers.
+    asr_service_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_ASR_SERVICE") or None)
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
     # replay --timing fixed: the compute time charged per recognition and per synthesis
     replay_asr_ms: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_REPLAY_ASR_MS", "400")))
@@ -43,7 +46,22 @@ class Settings:
     sip_jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
     # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
     sip_trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
+    # operators' console: bearer tokens "token:role[:kommune],…" (roles viewer|operator|agent), or a file of them
+    api_tokens: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKENS", ""))
+    api_tokens_file: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_API_TOKENS_FILE"))
+    # signs session cookies and the agent's per-call link; random per process when unset
+    secret: str = field(default_factory=lambda: os.environ.get("VOICEBOT_SECRET", ""))
+    # the base URL of the console as agents reach it (the REFER's X-Voicebot-Url)
+    public_url: str = field(default_factory=lambda: os.environ.get("VOICEBOT_PUBLIC_URL", ""))
+    # the token this machine's own clients (replay --over-sip) send to a gateway's API
+    api_token: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKEN", ""))
+    metrics_public: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_METRICS_PUBLIC", "1") != "0")
 
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def secret(name: str) -> str | None:
+    """A credential from the environment, by the name a dialplan gives (e.g. its `api_key_env`)."""
+    return os.environ.get(name) or None

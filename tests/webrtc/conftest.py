@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from peerkit import Server
+from peerkit import READER_TOKEN, Server
 
 from voicebot.api.app import create_app
 from voicebot.config import load_settings
@@ -32,7 +32,9 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("webrtc")
-    settings = dataclasses.replace(load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}")
+    settings = dataclasses.replace(
+        load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}", api_tokens=f"{READER_TOKEN}:viewer"
+    )
     services = build_services(settings, REPO / "dialplans")
     services.recognizer(services.dialplans.get("default"))  # load Whisper once, before any call
     app = create_app(services)

@@ -32,6 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--test-headers", action="store_true",
         help="trust X-Voicebot-Test-Id/-At on INVITEs (replay suites over SIP; never in production)",
     )  # fmt: skip
+    p.add_argument("--console-url", default=None,
+                   help="the console's base URL as agents reach it, for X-Voicebot-Url (default: VOICEBOT_PUBLIC_URL, "
+                        "else this server's HTTP address)")  # fmt: skip
+    p.add_argument(
+        "--asr-service", default="auto",
+        help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
+        "else in-process), 'local' (a model per process), or a Wyoming URL tcp://host:port",
+    )  # fmt: skip
+    p.add_argument("--asr-window-ms", type=float, default=0.0, help="batching window of the shared ASR service")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -56,18 +65,38 @@ def _stop_event() -> asyncio.Event:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from voicebot.config import load_settings
     from voicebot.gateway import build_services
 
-    services = build_services(dialplans_dir=args.dialplans)
+    settings = load_settings()
+    if args.asr_service.startswith("tcp://"):
+        settings = replace(settings, asr_service_url=args.asr_service)
+    elif args.asr_service == "local":
+        settings = replace(settings, asr_service_url=None)
+    elif args.asr_service != "auto":
+        raise InputError(f"--asr-service {args.asr_service!r}: use auto, local or tcp://host:port")
+    services = build_services(settings, dialplans_dir=args.dialplans)
     stop = _stop_event()
     gateway: Any = None
     supervisor: Any = None
+    asr_service: Any = None
     tasks: list[asyncio.Task[Any]] = []
     try:
         if args.workers:
             from voicebot.transports.sip.workers import Supervisor
 
-            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, _worker_extra(args))
+            extra = _worker_extra(args)
+            if args.asr_service == "auto":  # one model for all workers, not one per worker
+                from voicebot.transports.sip.asr_process import AsrServiceProcess
+
+                asr_service = AsrServiceProcess(extra=["--window-ms", str(args.asr_window_ms)])
+                await asr_service.start()
+                print(f"voicebot: shared ASR service on {asr_service.url}", flush=True)
+            extra += ["--asr-service", asr_service.url if asr_service is not None else args.asr_service]
+            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra)
+            supervisor.asr_service = asr_service
             await supervisor.start()
         elif args.sip_port:
             gateway = await _start_sip(services, args)
@@ -79,6 +108,8 @@ async def _serve(args: argparse.Namespace) -> None:
             tasks.append(asyncio.create_task(_http(services, args, gateway, supervisor, stop)))
         # Hot reload: a valid changed dialplan applies to new calls; an invalid one is logged and refused.
         tasks.append(asyncio.create_task(services.dialplans.watch(interval_s=2.0)))
+        if not args.worker:
+            tasks.append(asyncio.create_task(_retention_daily(services)))
         await stop.wait()
     finally:
         for t in tasks:
@@ -86,13 +117,47 @@ async def _serve(args: argparse.Namespace) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if supervisor is not None:
             await supervisor.stop()
+        if asr_service is not None:
+            await asr_service.stop()
         if gateway is not None:
             await gateway.stop()
         log.info("stopped")
 
 
+async def _retention_daily(services: Any, first_after_s: float = 60.0, every_s: float = 86_400.0) -> None:
+    """Delete what is past each dialplan's retention: a minute after start, then once a day."""
+    from datetime import UTC, datetime
+
+    from voicebot.calls.kpi_cache import warm
+    from voicebot.calls.retention import apply_retention
+    from voicebot.calls.rows import local_fields
+
+    await asyncio.sleep(first_after_s)
+    while True:
+        plans = [services.dialplans.get(n) for n in services.dialplans.names()]
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            await asyncio.to_thread(apply_retention, services.calls, plans, services.settings.record_dir, now)
+            await asyncio.to_thread(warm, services.calls, local_fields(now)["day"])  # the dashboard's first load
+        except Exception:  # a failed run is retried tomorrow; it must not stop the server
+            log.exception("retention run failed")
+        await asyncio.sleep(every_s)
+
+
+def console_url(args: argparse.Namespace, settings: Any) -> str:
+    if args.console_url:
+        return str(args.console_url)
+    if settings.public_url:
+        return str(settings.public_url)
+    return f"http://{args.http_host}:{args.http_port}" if args.http_port else ""
+
+
 def _worker_extra(args: argparse.Namespace) -> list[str]:
     extra = ["--max-calls", str(args.max_calls), "--answer-delay", str(args.answer_delay)]
+    if args.http_port and not args.console_url:
+        extra += ["--console-url", f"http://{args.http_host}:{args.http_port}"]
+    elif args.console_url:
+        extra += ["--console-url", args.console_url]
     if args.dialplans is not None:
         extra += ["--dialplans", str(args.dialplans)]
     if args.call_log is not None:
@@ -119,6 +184,12 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     gateway = SipGateway(services, cfg)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
+    base = console_url(args, services.settings)
+    if base:
+        from voicebot.api.auth import Auth, agent_link
+
+        auth = Auth.from_settings(services.settings)
+        gateway.agent_url = lambda call_id: agent_link(auth, base, call_id)
     await gateway.start()
     print(f"voicebot: SIP ready on {args.sip_host}:{args.sip_port}", flush=True)
     return gateway
@@ -126,16 +197,21 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
 
 async def _http(services: Any, args: argparse.Namespace, gateway: Any, supervisor: Any, stop: asyncio.Event) -> None:
     import uvicorn
+    from fastapi import Depends
 
     from voicebot.api.app import create_app
+    from voicebot.api.auth import viewer
 
     app = create_app(services)
+    if not (services.settings.api_tokens or services.settings.api_tokens_file):
+        log.warning("no API tokens (VOICEBOT_API_TOKENS): call records, KPIs and the console answer 401 to everyone")
 
-    @app.get("/api/sip/status")
+    @app.get("/api/sip/status", dependencies=[Depends(viewer)])
     def sip_status() -> dict[str, Any]:
         out: dict[str, Any] = {"sip": gateway.status() if gateway else None}
         if supervisor is not None:
             out["workers"] = supervisor.status()
+            out["asr_service"] = supervisor.asr_status()
         return out
 
     config = uvicorn.Config(app, host=args.http_host, port=args.http_port, log_level="warning")

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ class SipGateway:
         self.cfg = cfg
         self.user_to_user = False
         self.trust_test_headers = False  # replay suites' X-Voicebot-Test-Id/-At (test rigs only)
+        self.agent_url: Callable[[str], str] | None = None  # the console's handoff page per call id
         self.calls: dict[int, LiveCall] = {}
         self.completed = 0
         self.rejected = 0
@@ -141,7 +143,7 @@ class SipGateway:
     async def _run_call(self, call: LiveCall) -> None:
         plan = self._plan_for(call)
         assert self.endpoint is not None
-        control = SipControl(self.endpoint, call, self.user_to_user)
+        control = SipControl(self.endpoint, call, self.user_to_user, self.agent_url)
         setup = CallSetup(
             clock=call.clock, sink=call.sink, control=control, in_rate=self.cfg.clock_rate, channel="sip",
             called=call.called, caller=call.caller, call_id=call.test.get("id"),

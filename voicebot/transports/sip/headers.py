@@ -50,6 +50,7 @@ def handover_headers(context: Mapping[str, Any], user_to_user: bool = False) -> 
         ("X-Voicebot-Intent", context.get("intents") or context.get("intent") or ""),
         ("X-Voicebot-Reason", context.get("reason") or ""),
         ("X-Voicebot-Summary", summary),
+        ("X-Voicebot-Url", context.get("agent_url")),  # the agent's handoff page, when the console is set up
     ]
     out = [(k, header_value(v)) for k, v in pairs if v is not None]
     if user_to_user and context.get("call_id"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,15 +71,22 @@ class LiveCall:
 
 
 class SipControl:
-    def __init__(self, endpoint: SipEndpoint, call: LiveCall, user_to_user: bool = False) -> None:
+    def __init__(
+        self, endpoint: SipEndpoint, call: LiveCall, user_to_user: bool = False,
+        agent_url: Callable[[str], str] | None = None,
+    ) -> None:  # fmt: skip
         self.ep = endpoint
         self.call = call
         self.user_to_user = user_to_user
+        self.agent_url = agent_url  # call id -> the agent's handoff page (X-Voicebot-Url)
         self.via = ""
 
     async def transfer(self, target: str, context: dict[str, Any]) -> bool:
         call = self.call
-        headers = handover_headers({**context, "call_id": call.call_id}, self.user_to_user)
+        ctx = {**context, "call_id": call.call_id}
+        if self.agent_url is not None:
+            ctx["agent_url"] = self.agent_url(call.call_id)
+        headers = handover_headers(ctx, self.user_to_user)
         if await self._refer(target, headers):
             self.via = "refer"
             await self.hangup("transferred")
