@@ -9,6 +9,7 @@ the answer from the knowledge base for the caller's kommune.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,15 @@ class DanishIntentEngine:
             if answer[2]:
                 entities["sources"] = list(answer[2])
         return IntentResult(intent, confidence, entities, answer[0] if answer else None, tuple(scored))
+
+    def classify_nbest(
+        self, nbest: Sequence[tuple[str, float]], *, kommune: str | None = None, context: dict[str, Any] | None = None
+    ) -> IntentResult:
+        """Several recogniser hypotheses (text, score), fused (voicebot/intent/fusion.py). Not used by
+        calls by default: bench/understanding.py found no accuracy gain for its CPU time (see docs)."""
+        from voicebot.intent.fusion import fuse
+
+        return fuse(self, nbest, kommune=kommune, context=context)
 
     def _answer(self, intent: str, kommune: str | None, *, price: bool) -> tuple[str, str | None, tuple] | None:
         ans = self.kb.answer(intent, kommune)
