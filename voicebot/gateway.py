@@ -136,6 +136,7 @@ def create_session(
             asr_prompt=build_prompt(plan.kommune, list(plan.vocabulary)),
             asr_prompts=expect_prompts(),
             keep_caller_audio=records_calls(services, plan),
+            asr_timeout_s=getattr(getattr(services, "settings", None), "asr_timeout_s", 10.0),
         ),
     )
 

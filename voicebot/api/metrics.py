@@ -2,8 +2,8 @@
 
 The call counters, live calls, intents, transfers and the response-gap histogram are read from
 the call database at scrape time, so they cover every worker that writes to it. Stage latencies
-(ASR, TTS, intent) are histograms in this process: the call core observes them through
-`observe_latency(stage, seconds)`.
+(ASR, TTS, intent) are histograms in this process, observed by the call core
+(`voicebot.pipeline.latency`).
 """
 
 from __future__ import annotations
@@ -12,25 +12,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import func, select
 
 from voicebot.api.auth import auth_of
 from voicebot.calls.schema import call_intents, calls, gaps
+from voicebot.pipeline.latency import STAGE_LATENCY
 
 router = APIRouter()
 GAP_BUCKETS_MS = (250, 500, 750, 1000, 1500, 2000, 3000, 5000)
-STAGE_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
-STAGE_LATENCY = Histogram(
-    "voicebot_stage_latency_seconds", "ASR, TTS and intent latency per call turn", ["stage"],
-    buckets=STAGE_BUCKETS_S, registry=None,
-)  # fmt: skip
-
-
-def observe_latency(stage: str, seconds: float) -> None:
-    """Record one ASR/TTS/intent latency (stage: asr | tts | intent)."""
-    STAGE_LATENCY.labels(stage).observe(seconds)
 
 
 class DatabaseCollector:

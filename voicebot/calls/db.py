@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def open_engine(url: str) -> Engine:
             if path is None:  # one connection shared by every thread (the store uses a scratch file instead)
                 engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
             else:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _create_private(Path(path))
                 engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
@@ -58,6 +59,14 @@ def open_engine(url: str) -> Engine:
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(f"unusable database URL: {exc}") from exc
     raise ConfigError("unsupported database URL; use sqlite:///file.db or postgresql://user@host/db")
+
+
+def _create_private(db: Path) -> None:
+    """Create the database file readable by its owner only (0600) before SQLite opens it: it holds
+    citizens' transcripts. SQLite gives its -wal and -shm files the same permissions."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if not db.exists():
+        os.close(os.open(db, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -21,14 +21,19 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from voicebot.clock import Clock
+from voicebot.errors import EngineError
 from voicebot.frames import CallerEvent, Interruption, PlaybackDone, Say
 from voicebot.pipeline.channel import Channel
+from voicebot.pipeline.latency import observe_latency
 from voicebot.pipeline.recorder import CallRecorder
 from voicebot.pipeline.tasks import TaskOwner
 from voicebot.tts.base import Synthesizer, split_sentences
 from voicebot.tts.recorded import load_recorded_prompt
 
 R = TypeVar("R")
+# played when the synthesiser fails, just before the technical transfer (voicebot/tts/data/)
+FALLBACK_PROMPT = Path(__file__).resolve().parent.parent / "tts" / "data" / "technical_fallback.wav"
+FALLBACK_TEXT = "Beklager, der er opstået en teknisk fejl. Jeg stiller dig om til en medarbejder."
 
 
 class AudioSink(Protocol):
@@ -41,15 +46,19 @@ class AudioSink(Protocol):
     def flush(self, t: float) -> None: ...
 
 
-async def timed_blocking(fn: Callable[..., R], *args: Any) -> tuple[R, float]:
-    """Run `fn` in a worker thread; return its result and its own compute time."""
+async def timed_blocking(fn: Callable[..., R], *args: Any, stage: str | None = None) -> tuple[R, float]:
+    """Run `fn` in a worker thread; return its result and its own compute time (observed as the
+    `stage` latency when given)."""
 
     def work() -> tuple[R, float]:
         t0 = time.perf_counter()
         result = fn(*args)
         return result, time.perf_counter() - t0
 
-    return await asyncio.get_running_loop().run_in_executor(None, work)
+    result, elapsed = await asyncio.get_running_loop().run_in_executor(None, work)
+    if stage is not None:
+        observe_latency(stage, elapsed)
+    return result, elapsed
 
 
 class Playout:
@@ -138,7 +147,13 @@ class Playout:
             if say.prompt:
                 pcm, elapsed = await timed_blocking(self._load_prompt, say.prompt)
             else:
-                pcm, elapsed = await timed_blocking(self.synth.synthesize, sentence, self.sink.sample_rate)
+                try:
+                    pcm, elapsed = await timed_blocking(
+                        self.synth.synthesize, sentence, self.sink.sample_rate, stage="tts"
+                    )
+                except Exception as exc:
+                    await self._fallback(t)
+                    raise EngineError(f"speech synthesis failed: {type(exc).__name__}") from exc
             elapsed = self.clock.charge("tts", elapsed)  # fixed per synthesis in a regression replay
             if gen != self._gen:
                 return  # barge-in while synthesising: drop the rest
@@ -154,6 +169,13 @@ class Playout:
             return
         self.recorder.bot_turn(say.text, first_start, end)
         self._tasks.spawn(self._playback_done(say.say_id, end, gen), "played")
+
+    async def _fallback(self, t: float) -> None:
+        """The synthesiser failed: tell the caller with the shipped recording before the hand-over."""
+        pcm, _ = await timed_blocking(self._load_prompt, str(FALLBACK_PROMPT))
+        start, end = self.sink.play(pcm, max(self.clock.now(), t))
+        self.bot_until = max(self.bot_until, end)
+        self.recorder.bot_turn(FALLBACK_TEXT, start, end)
 
     def _measure_gap(self, say: Say, start: float) -> None:
         if say.reply_to is not None and say.reply_to not in self._gapped:

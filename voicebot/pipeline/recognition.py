@@ -8,6 +8,7 @@ handed on with the transcript so it is not classified again), the turn ends earl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -36,6 +37,10 @@ def _after(item: UserTurn | Pause, cut_s: float) -> UserTurn | Pause:
     return Pause(audio, cut_s, item.end_s, item.t)
 
 
+class Stalled(EngineError):
+    """The recogniser gave no result within its timeout."""
+
+
 class Recognition:
     def __init__(
         self,
@@ -49,6 +54,7 @@ class Recognition:
         understanding: Understanding | None,
         context: Callable[[], dict[str, Any]],
         still_paused: Callable[[float], bool],
+        timeout_s: float | None = None,
     ) -> None:
         self.recognizer = recognizer
         self._default_prompt, self._prompts = prompts
@@ -61,6 +67,7 @@ class Recognition:
         self._context = context  # the dialog's current context, read-only
         self._still_paused = still_paused  # the front end's view: no speech since that pause
         self._cancel: threading.Event | None = None
+        self._timeout_s = timeout_s  # longer than this, a decode is a stalled engine
 
     def listening_for(self, expect: str) -> None:
         """The dialog now expects this kind of answer: bias the recogniser towards it."""
@@ -100,19 +107,29 @@ class Recognition:
                 t_ready = max(self.clock.now(), turn.t, pause.t + elapsed)
                 self._recorder.count("speculative_hits")
             else:
-                result, elapsed = await timed_blocking(self._transcribe, turn.audio)
+                result, elapsed = await self._decode(turn.audio)
                 elapsed = self.clock.charge("asr", elapsed)  # fixed per recognition in a regression replay
                 t_ready = max(self.clock.now(), turn.t + elapsed)
             spec = None
             await self._emit(result, turn.start_s, turn.end_s, t_ready)
 
-    async def _speculate(self, pause: Pause) -> tuple[Pause, AsrResult, float] | None:
-        self._cancel = threading.Event()
+    async def _decode(self, audio: np.ndarray, cancel: threading.Event | None = None) -> tuple[AsrResult, float]:
         try:
-            result, elapsed = await timed_blocking(self._transcribe, pause.audio, self._cancel)
-            elapsed = self.clock.charge("asr", elapsed)
+            return await asyncio.wait_for(timed_blocking(self._transcribe, audio, cancel, stage="asr"), self._timeout_s)
+        except TimeoutError as exc:
+            if cancel is not None:
+                cancel.set()
+            raise Stalled(f"recognition stalled: no result in {self._timeout_s:.0f} s") from exc
+
+    async def _speculate(self, pause: Pause) -> tuple[Pause, AsrResult, float] | None:
+        self._cancel = cancel = threading.Event()
+        try:
+            result, elapsed = await self._decode(pause.audio, cancel)
+        except Stalled:  # a speculation that stalls is dropped; the turn's own decode decides
+            return None
         finally:
             self._cancel = None
+        elapsed = self.clock.charge("asr", elapsed)
         self._recorder.count("speculative_decodes")
         return None if result.cancelled else (pause, result, elapsed)
 

@@ -85,6 +85,8 @@ class SessionConfig:
     # Early turn end: when a speculative transcript at a short pause is one the dialog would
     # answer at once, answer instead of waiting for the full end-of-turn silence.
     early_end: bool = True
+    # a recognition that takes longer than this is a stalled engine: the caller goes to a human
+    asr_timeout_s: float | None = 10.0
 
 
 class CallSession:
@@ -122,6 +124,7 @@ class CallSession:
             turns=self._turns, events=self._events,
             recorder=recorder, understanding=understanding if config.early_end else None,
             context=dialog.intent_context, still_paused=self._frontend.endpointer.silent_since,
+            timeout_s=config.asr_timeout_s,
         )  # fmt: skip
         self._timer: asyncio.Task[None] | None = None
         self._timer_deadline: float | None = None
@@ -171,12 +174,15 @@ class CallSession:
         if self.finished or self._failing:
             return
         self._failing = True
-        self._tasks.spawn(self._fail_over(), "fail-over")
+        self._tasks.spawn(self._fail_over(stage), "fail-over")
 
-    async def _fail_over(self) -> None:
+    async def _fail_over(self, stage: str) -> None:
         plan = self.dialog.plan
         target = plan.transfer.queues.get(plan.transfer.human_queue) or next(iter(plan.transfer.queues.values()))
-        self.sink.flush(self.clock.now())
+        if stage == "speech":  # the caller hears the fallback prompt out first
+            await self.clock.sleep_until(self.playout.bot_until)
+        else:
+            self.sink.flush(self.clock.now())
         context = {"reason": "technical", "kommune": plan.kommune}
         if await self.control.transfer(target, context):
             self.recorder.transfer_started(target, "technical", context)

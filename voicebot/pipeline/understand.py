@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from voicebot.errors import EngineError
 from voicebot.intent.base import UNKNOWN, IntentEngine, IntentResult
+from voicebot.pipeline.latency import observe_latency
 
 _NLU_POOL = ThreadPoolExecutor(16, thread_name_prefix="nlu")
 
@@ -27,12 +29,15 @@ class Understanding:
 
     async def classify(self, text: str, context: dict[str, Any]) -> IntentResult:
         call = functools.partial(self.engine.classify, text, kommune=self.kommune, context=context)
+        t0 = time.perf_counter()
         try:
             return await asyncio.get_running_loop().run_in_executor(_NLU_POOL, call)
         except EngineError:
             raise
         except Exception as exc:  # the engine is an adapter boundary
             raise EngineError(f"intent engine failed: {type(exc).__name__}") from exc
+        finally:
+            observe_latency("intent", time.perf_counter() - t0)
 
     def answers_at_once(self, result: IntentResult) -> bool:
         """Would the dialog answer this straight away? Then a short pause is enough to end the turn."""
