@@ -305,9 +305,10 @@ class CallSession:
             await self._says.put((action, t))
         elif isinstance(action, TurnResult):
             if action.text:
-                self.record.turns.append(
-                    Turn("caller", action.text, action.start_s, action.end_s, action.intent, action.confidence)
-                )
+                self.record.add_caller_turn(
+                    Turn("caller", action.text, action.start_s, action.end_s, action.intent, action.confidence,
+                         action.acted)
+                )  # fmt: skip
         elif isinstance(action, Transfer | Hangup):
             # Stages never sleep on the clock (a sleeping consumer with queued input would stall
             # a virtual clock); the ending runs as its own task once the last words are played.
