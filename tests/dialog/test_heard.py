@@ -25,7 +25,7 @@ def _call(*texts: str) -> tuple[Dialog, CallRecord, list[Any]]:
     plan = Dialplan.model_validate({"kommune": "Odder", "transfer": {"context": ["kommune", "intents", "reason"]}})
     dialog = Dialog(plan, TableEngine(), "c1")
     record = CallRecord("c1", plan.name, plan.kommune, "2026-03-10T10:00:00+01:00")
-    actions: list[Any] = list(dialog.on(CallStarted("+4511223344", "+4587803333"), 0.0))
+    actions: list[Any] = list(dialog.on(CallStarted(0.0, "c1", called="+4587803333", caller="+4511223344"), 0.0))
     for i, text in enumerate(texts):
         for act in dialog.on(Transcript(text, 0.9, float(i), i + 0.5, i + 0.6), i + 0.6):
             actions.append(act)

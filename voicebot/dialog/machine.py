@@ -95,6 +95,11 @@ class Dialog:
     def is_open(self) -> bool:
         return self.open.open
 
+    @property
+    def last_topic(self) -> str | None:
+        """The topic last answered or confirmed (the context for follow-ups)."""
+        return self._last_topic
+
     def next_deadline(self) -> float | None:
         return self._deadline
 

@@ -37,6 +37,8 @@ from voicebot.intent.scope import (
 
 MAX_CHARS = 2000
 FOLLOWUP_CONFIDENCE = 0.7
+NAMED_TOPIC_CONFIDENCE = 0.7  # the top guess is also the topic the sentence names itself…
+NAMED_TOPIC_FLOOR = 0.5  # …and the model was already close to sure (garbled ASR text rarely is)
 # the aspect a question asks about (ASCII-folded text); the first that matches wins
 ASPECT_PATTERNS = (
     ("price", re.compile(r"\b(koste\w*|pris\w*|betal\w*|gebyr\w*|gratis|hvor meget)\b")),
@@ -104,6 +106,11 @@ class DanishIntentEngine:
             and (intent == UNKNOWN or intent == last or confidence < 0.6)
             and _FOLLOWUP.search(folded) is not None
         )
+        if own is not None and own == intent and NAMED_TOPIC_FLOOR <= confidence < NAMED_TOPIC_CONFIDENCE:
+            # the model's best guess is the topic the caller names in so many words ("mit pas")
+            confidence = NAMED_TOPIC_CONFIDENCE
+            entities["named_topic"] = True
+            scored = [(intent, confidence)] + scored[1:]
         if followup:
             intent, confidence = str(last), max(confidence, FOLLOWUP_CONFIDENCE)
             entities["followup"] = True
