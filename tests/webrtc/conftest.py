@@ -52,3 +52,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         uv.should_exit = True
         thread.join(15)
         reset_host_addresses()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Where page tests keep their screenshots for people to look at (git-ignored)."""
+    folder = REPO / "out" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
