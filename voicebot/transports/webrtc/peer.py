@@ -24,6 +24,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from voicebot.clock import MonotonicClock
 from voicebot.errors import InputError, TransportError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
+from voicebot.transports.webrtc.captions import tap_dialog
 from voicebot.transports.webrtc.control import WebRtcControl
 from voicebot.transports.webrtc.ice import set_host_addresses
 from voicebot.transports.webrtc.media import IN_RATE, BotAudioTrack, CallerAudio, WebRtcSink
@@ -60,6 +61,8 @@ class BrowserCall:
             in_rate=IN_RATE, started_at=datetime.now(UTC),
         )  # fmt: skip
         self.call_id = self.session.record.call_id
+        self._early: list[dict[str, Any]] = []  # captions from before the data channel opened
+        tap_dialog(self.session.dialog, self.caption)  # live captions for the page
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.channel: Any = None
         self.connected = asyncio.Event()
@@ -82,6 +85,7 @@ class BrowserCall:
             channel.on("message", self._on_message)
             if self.started:
                 self.send(self._connected())
+                self._flush_captions()
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -124,6 +128,7 @@ class BrowserCall:
         store.start(rec)
         self.started = True
         self.send(self._connected())
+        self._flush_captions()
         try:
             await self.session.run(called=f"webrtc:{self.plan.name}", caller="browser")
         finally:
@@ -154,7 +159,11 @@ class BrowserCall:
         self.caller_hangup()
 
     def _connected(self) -> dict[str, Any]:
-        return {"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name, "kommune": self.plan.kommune}
+        from voicebot.dialog.hours import describe_week
+
+        hours = describe_week(self.plan.hours) if self.plan.hours else None
+        return {"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name, "kommune": self.plan.kommune,
+                "hours": hours}  # fmt: skip
 
     def _on_message(self, message: Any) -> None:
         try:
@@ -166,6 +175,32 @@ class BrowserCall:
             self._put(Dtmf(str(msg["digit"]), self.clock.now()))
         elif kind == "hangup":
             self.caller_hangup()
+        elif kind == "callback" and self.started:
+            self.request_callback(str(msg.get("number", "")))
+
+    def caption(self, message: dict[str, Any]) -> bool:
+        """A caption for the page; kept until the data channel is open (the greeting comes first)."""
+        self._early.append(message)
+        if self.started:
+            self._flush_captions()
+        return not self._early
+
+    def _flush_captions(self) -> None:
+        while self._early and self.send(self._early[0]):
+            self._early.pop(0)
+
+    def request_callback(self, number: str) -> bool:
+        """The page's callback form: a Danish phone number to call back when nobody could answer."""
+        from voicebot.calls.record import CallbackRequest
+        from voicebot.transports.webrtc.control import danish_number
+
+        clean = danish_number(number)
+        if clean is None:
+            self.send({"type": "callback", "ok": False})
+            return False
+        self.session.record.callback = CallbackRequest(clean, "transfer_failed")
+        self.send({"type": "callback", "ok": True})
+        return True
 
     def caller_hangup(self) -> None:
         if self.started and not self.hung_up and not self.closed and not self.session.finished:
