@@ -114,7 +114,7 @@ function onMessage(msg) {
       "Skriv dit telefonnummer, så ringer en medarbejder dig op.", true);
   } else if (msg.type === "callback") {
     $("callback-result").textContent = msg.ok
-      ? "Tak. Vi ringer dig op, når vi har åbent."
+      ? "Tak. Vi ringer dig op, så snart en medarbejder kan."
       : "Det nummer kan vi ikke bruge. Skriv et dansk telefonnummer med 8 cifre.";
     document.body.dataset.callback = msg.ok ? "ok" : "rejected";
     if (msg.ok) {
@@ -125,6 +125,7 @@ function onMessage(msg) {
     }
   } else if (msg.type === "hangup") {
     const state = document.body.dataset.state;
+    if (["ended", "error", "idle"].includes(state)) return;  // the page hung up first
     if (state === "transferred") end("transferred", "Du er stillet videre");
     else if (state === "no_agent") end("ended", "Samtalen er slut");
     else {

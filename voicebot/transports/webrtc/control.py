@@ -28,7 +28,7 @@ Bridge = Callable[[str, dict[str, Any]], Awaitable[bool]]
 
 
 def danish_number(text: str) -> str | None:
-    """'12 34 56 78', '+45 12345678', '0045…' → '+4512345678'; anything else → None."""
+    """'22 34 56 78', '+45 22345678', '0045…' → '+4522345678'; anything else → None."""
     digits = re.sub(r"[\s\-().]", "", text or "")
     digits = re.sub(r"^(\+45|0045)", "", digits)
     return f"+45{digits}" if re.fullmatch(r"[2-9]\d{7}", digits) else None
