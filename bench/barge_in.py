@@ -1,7 +1,7 @@
 """Barge-in cut latency on the wire: caller speech onset → the bot's RTP goes silent.
 
 Starts `voicebot serve` on loopback with `VOICEBOT_SIP_TRACE=1` and places N calls, one at a
-time, from the Python UAC (voicebot.transports.sip.probe). Each caller talks over the greeting
+time, from the Python UAC (tests/sip/sipprobe.py). Each caller talks over the greeting
 (a Danish question from espeak-ng, starting at a slightly different 20 ms phase per call).
 
 Measured per call, all on time.monotonic() (one clock for both processes on Linux):
@@ -38,12 +38,14 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "sip"))  # the test caller (a test tool, not the gateway)
+from sipprobe import SipProbe  # noqa: E402
+
 from voicebot.audio.endpoint import Onset  # noqa: E402
 from voicebot.audio.frontend import AudioFrontEnd  # noqa: E402
 from voicebot.audio.g711 import telephone_band, ulaw_decode, ulaw_encode  # noqa: E402
 from voicebot.audio.resample import resample  # noqa: E402
 from voicebot.frames import AudioFrame, SpeechStarted  # noqa: E402
-from voicebot.transports.sip.probe import SipProbe  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 NUMBER = "4512345678"
@@ -117,7 +119,7 @@ def wait_records(log: Path, n: int, timeout: float = 30.0) -> list[dict]:
 
 
 def one_call(port: int, question: np.ndarray, speak_at: float) -> tuple[dict, int]:
-    pcm = np.concatenate([np.zeros(int(round(speak_at / 0.02)) * 160, np.int16), question])
+    pcm = np.concatenate([np.zeros(round(speak_at / 0.02) * 160, np.int16), question])
     probe = SipProbe("127.0.0.1", port)
     try:
         if probe.invite(NUMBER) != 200:

@@ -1,6 +1,6 @@
 """SIP capacity: N concurrent real calls against `voicebot serve --workers ceil(N/4)` on loopback.
 
-Each call: the Python UAC (voicebot.transports.sip.probe) answers the greeting, asks a Danish
+Each call: the Python UAC (tests/sip/sipprobe.py) answers the greeting, asks a Danish
 question (espeak) in real time, and listens for the spoken reply; Whisper runs on every turn.
 Calls start staggered over `--spread` seconds. Reported per load level:
 completed calls, lost frames (client RTP gaps + gateway inbox drops + jitter-buffer losses),
@@ -33,9 +33,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "sip"))
 from siphelpers import consecutive_free_ports  # noqa: E402
+from sipprobe import SipProbe  # noqa: E402
 from speechkit import espeak_pcm  # noqa: E402
-
-from voicebot.transports.sip.probe import SipProbe  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 NUMBER = "4512345678"

@@ -44,7 +44,7 @@ TARGETS_MS = {"espeak": 150.0, "piper": 400.0, "cache": 5.0}
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 async def first_audio(synth: NormalizingSynthesizer, text: str, rate: int) -> tuple[float, float, float, float]:

@@ -32,10 +32,10 @@ def make_call_wav(
     """A caller recording: each (start_s, text) is spoken at start_s over silence."""
     pieces = [(start, espeak_pcm(text, rate)) for start, text in utterances]
     end = max((s + len(p) / rate for s, p in pieces), default=0.0)
-    n = int(round((total_s if total_s is not None else end + 1.0) * rate))
+    n = round((total_s if total_s is not None else end + 1.0) * rate)
     pcm = np.zeros(n, dtype=np.int16)
     for start, p in pieces:
-        i = int(round(start * rate))
+        i = round(start * rate)
         pcm[i : i + len(p)] = p[: max(0, n - i)]
     write_wav(path, pcm, rate)
     return path

@@ -36,6 +36,10 @@ class Settings:
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
     # record mode: calls to dialplans with recording consent are saved here as regression cases
     record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
+    # SIP jitter-buffer prefetch in ms; raise it for lossy WAN links
+    sip_jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
+    # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
+    sip_trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
 
 
 def load_settings() -> Settings:

@@ -4,21 +4,22 @@ Times (`t`, `start_s`, `end_s`) are seconds on the call's clock, starting at 0 w
 call is answered. Audio is PCM16 mono in numpy int16 arrays.
 
 Three families:
-- caller-side frames and events (audio in, VAD, turns, transcripts, DTMF);
+- caller-side frames and events (audio in, VAD, onsets, pauses, turns, transcripts, DTMF);
 - dialog actions (what the dialplan state machine asks for);
-- bot-side frames (audio out) and system frames (interruption, end of call).
-
-System frames bypass data queues: an `Interruption` flushes queued `BotAudio`.
+- system frames: an `Interruption` (barge-in) bypasses the data queues and flushes queued bot audio.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-FRAME_MS = 20
+from voicebot.intent.base import IntentResult
+
+FRAME_MS = 20  # every transport and the front end move audio in 20 ms frames
+ASR_RATE = 16000  # the front end hands recognisers 16 kHz PCM16
 
 
 # ---------------------------------------------------------------- caller side
@@ -46,6 +47,23 @@ class SpeechStarted:
     t: float
 
 
+@dataclass(slots=True, frozen=True)
+class Onset:
+    """Caller speech has begun (the barge-in trigger); not a turn start."""
+
+    t: float
+
+
+@dataclass(slots=True, frozen=True)
+class Pause:
+    """A short pause inside a turn: audio so far (16 kHz), for speculative decoding."""
+
+    audio: np.ndarray
+    start_s: float
+    end_s: float
+    t: float
+
+
 @dataclass(slots=True)
 class UserTurn:
     """One caller utterance, cut by the endpointer. `audio` is 16 kHz PCM16."""
@@ -54,18 +72,24 @@ class UserTurn:
     start_s: float
     end_s: float  # end of speech (last voiced frame)
     t: float  # when the endpoint fired (end_s + trailing silence)
-    speculative: bool = False
 
 
 @dataclass(slots=True, frozen=True)
 class Transcript:
+    """What the caller said, and what it means.
+
+    `intent` is filled once per turn, off the event loop, before the dialog sees the transcript
+    (voicebot.pipeline.understand). A transcript with text but no `intent` tells the dialog that
+    the intent engine failed on it.
+    """
+
     text: str
     confidence: float
     start_s: float
     end_s: float
     t: float  # when the transcript was ready (compute time charged)
     nbest: tuple[tuple[str, float], ...] = ()
-    final: bool = True
+    intent: IntentResult | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -114,13 +138,18 @@ class Say:
     say_id: int = 0
     prompt: str | None = None  # a pre-rendered/recorded prompt file to play instead of TTS
     barge_in: bool = True
+    reply_to: float | None = None  # end of the caller speech this replies to (for the response gap)
 
 
 @dataclass(slots=True, frozen=True)
 class Listen:
-    """The bot now expects the caller to speak; `no_input_s` arms a no-input timer."""
+    """The bot now expects the caller to speak; `no_input_s` arms a no-input timer.
+
+    `expect` says what kind of answer fits ("request", "yes_no", "rating"): the session hands it
+    to the recogniser's prompt and the intent engine as context."""
 
     no_input_s: float | None = None
+    expect: str = "request"
 
 
 @dataclass(slots=True, frozen=True)
@@ -158,29 +187,14 @@ class Rating:
 Action = Say | Listen | TurnResult | Transfer | Hangup | Rating
 
 
-# ---------------------------------------------------------------- bot side + system
-@dataclass(slots=True)
-class BotAudio:
-    pcm: np.ndarray  # int16 at the call's output rate
-    sample_rate: int
-    say_id: int
-    last: bool = False  # the final chunk of this Say
-
-
+# ---------------------------------------------------------------- system
 @dataclass(slots=True, frozen=True)
 class Interruption:
-    """Barge-in: stop bot audio now and drop everything queued for output."""
+    """Barge-in: stop bot audio at `t` and drop everything queued for output."""
 
     t: float
 
 
-@dataclass(slots=True, frozen=True)
-class EndOfStream:
-    t: float
-    reason: Literal["caller_hangup", "bot_hangup", "transfer", "end_of_input", "error"] = "end_of_input"
-
-
-# ---------------------------------------------------------------- added by the dialplan issue
 @dataclass(slots=True, frozen=True)
 class Callback:
     """The caller asked to be called back (lines closed); the gateway files the request."""

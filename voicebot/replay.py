@@ -20,7 +20,8 @@ from voicebot.clock import VirtualClock
 from voicebot.dialog.plan import Dialplan
 from voicebot.errors import EngineError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
-from voicebot.gateway import Services, create_session
+from voicebot.gateway import CallSetup, Services, run_call
+from voicebot.pipeline.session import CallSession
 from voicebot.transports.wav import CallAudio, ReplayControl, TimelineSink
 
 FRAME_S = 0.02
@@ -50,16 +51,23 @@ async def replay_call(
     dtmf: list[tuple[float, str]] | None = None,
     call_id: str | None = None,
     tail_s: float = 30.0,
+    keep_record: bool = False,
 ) -> ReplayResult:
     rate = call_rate_for(audio.sample_rate)
     pcm = resample(audio.pcm, audio.sample_rate, rate)
     clock = VirtualClock()
     sink = TimelineSink(rate)
     control = ReplayControl()
-    session = create_session(
-        services, plan, clock=clock, sink=sink, control=control, in_rate=rate, call_id=call_id, started_at=started_at
-    )
-    run = asyncio.create_task(session.run())
+    setup = CallSetup(
+        clock=clock, sink=sink, control=control, in_rate=rate, channel="replay", call_id=call_id,
+        started_at=started_at, journal=keep_record,
+    )  # fmt: skip
+    ready: asyncio.Future[CallSession] = asyncio.get_running_loop().create_future()
+    run = asyncio.create_task(run_call(services, plan, setup, on_session=ready.set_result))
+    await asyncio.wait({run, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if not ready.done():
+        await run  # it failed before the call began (e.g. an engine could not load): raise that
+    session = ready.result()
     pending_dtmf = sorted(dtmf or [])
     step = int(rate * FRAME_S)
     silence = np.zeros(step, dtype=np.int16)
@@ -95,6 +103,6 @@ async def replay_call(
     if not run.done():
         run.cancel()
         raise EngineError(f"call {session.record.call_id} did not end after the caller hung up (pipeline stuck)")
-    rec = await run
+    rec = (await run).record
     duration = max(t, len(pcm) / rate)
     return ReplayResult(rec, sink.audio(duration), pcm, rate, duration, control.transfers)

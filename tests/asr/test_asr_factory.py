@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -58,7 +59,7 @@ def test_incomplete_vosk_folder_lists_missing_files(tmp_path):
 
 def test_incomplete_whisper_folder_lists_missing_files(tmp_path):
     (tmp_path / "model.bin").write_bytes(b"x")
-    with pytest.raises(ModelError, match="missing config.json, tokenizer.json, vocabulary.txt"):
+    with pytest.raises(ModelError, match=re.escape("missing config.json, tokenizer.json, vocabulary.txt")):
         check_whisper(tmp_path)
 
 

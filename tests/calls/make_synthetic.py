@@ -206,7 +206,7 @@ def main() -> int:
         voiced = np.flatnonzero(pcm)
         first = min([voiced[0] / RATE if len(voiced) else len(pcm) / RATE - 1.0] + [d["at_s"] for d in dtmf])
         lead = max(0.0, round(float(first) - 0.3, 1))
-        pcm = pcm[int(round(lead * RATE)) :]
+        pcm = pcm[round(lead * RATE) :]
         dtmf = [{"at_s": round(d["at_s"] - lead, 2), "digit": d["digit"]} for d in dtmf]
         write_wav(OUT / f"{call['name']}.wav", pcm, RATE)
         spec: dict[str, Any] = {"description": call["description"]}

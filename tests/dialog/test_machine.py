@@ -13,9 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from dialogkit import understood
 
 from voicebot.dialog.machine import Dialog
 from voicebot.dialog.plan import Dialplan
+from voicebot.dialog.text import TOPIC_LABELS
 from voicebot.frames import (
     Callback,
     CallerHangup,
@@ -60,6 +62,11 @@ class FakeEngine:
         answer = f"Svar om {intent}." if intent in ("pas", "flytning", "sagsstatus", "fuldmagt") else None
         return IntentResult(intent, conf, answer=answer)
 
+    def answer(self, intent: str, kommune: str | None = None) -> str | None:
+        """The knowledge-base lookup for a topic chosen by key: the answer to its label."""
+        res = self.classify(TOPIC_LABELS.get(intent, intent), kommune=kommune)
+        return res.answer if res.intent == intent else None
+
 
 BASE: dict[str, Any] = {
     "kommune": "Testby",
@@ -80,13 +87,14 @@ def plan_with(**over: Any) -> Dialplan:
 @dataclass
 class Call:
     dialog: Dialog
+    engine: Any = None
     t: float = 0.0
     lines: list[str] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)
     transcripts: int = 0
 
     def feed(self, ev: Any) -> list[Any]:
-        acts = self.dialog.on(ev, self.t)
+        acts = self.dialog.on(understood(self.dialog, self.engine, ev), self.t)
         self.actions.extend(acts)
         for a in acts:
             self.lines.append(render(a))
@@ -135,7 +143,8 @@ def render(a: Any) -> str:
 
 
 def run(plan: Dialplan, script: list[str], *, at: datetime | None = OPEN, engine: Any = None) -> Call:
-    call = Call(Dialog(plan, engine or FakeEngine(), "c1", started_at=at))
+    engine = engine or FakeEngine()
+    call = Call(Dialog(plan, engine, "c1", started_at=at), engine)
     call.feed(CallStarted(0.0, "c1", "+4512345678", "+4511223344"))
     for item in script:
         call.step(item)
@@ -322,7 +331,7 @@ def test_barge_in_on_the_first_of_two_says_still_arms_the_timer() -> None:
     d = Dialog(plan, FakeEngine(), started_at=OPEN)
     (greeting,) = d.on(CallStarted(0.0, "c"), 0.0)
     d.on(PlaybackDone(3.0, greeting.say_id), 3.0)
-    acts = d.on(Transcript("fuldmagt", 0.9, 3.5, 4.0, 4.0), 4.0)
+    acts = d.on(understood(d, FakeEngine(), Transcript("fuldmagt", 0.9, 3.5, 4.0, 4.0)), 4.0)
     first, _second = (a for a in acts if isinstance(a, Say))
     assert d.on(PlaybackDone(4.5, first.say_id, interrupted=True), 4.5) == [Listen(6.0)]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from dialogkit import understood
 
 from voicebot.config import Settings
 from voicebot.dialog.machine import Dialog
@@ -62,12 +63,12 @@ def engine():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", ["default", "odder", "aarhus", "odense"])
 def test_a_call_through_each_dialplan_with_the_real_intent_engine(name: str, engine) -> None:  # type: ignore[no-untyped-def]
     plan = DialplanRegistry.from_dir(DIALPLANS).get(name)
-    dialog = Dialog(plan, engine, "t", started_at=datetime(2026, 3, 10, 10, 0, tzinfo=CPH))
+    dialog = Dialog(plan, engine.kb, "t", started_at=datetime(2026, 3, 10, 10, 0, tzinfo=CPH))
     t, says, final = 0.0, [], None
 
     def feed(ev) -> None:  # type: ignore[no-untyped-def]
         nonlocal t, final
-        for a in dialog.on(ev, t):
+        for a in dialog.on(understood(dialog, engine, ev), t):
             if isinstance(a, Say):
                 says.append(a.text)
                 t += 1.0

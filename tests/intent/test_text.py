@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from voicebot.danish_numbers import find_numbers, parse_number, parse_ordinal
 from voicebot.intent.entities import canonical_kommune, extract
 from voicebot.intent.normalize import clean, phonetic, stem, to_ascii
-from voicebot.intent.numbers import find_numbers, parse_number, parse_ordinal
 
 
 def test_clean_lowercases_and_strips_punctuation():
@@ -55,7 +55,7 @@ def test_number_words(spoken, value):
 def test_non_numbers_are_none():
     assert parse_number("pas") is None
     assert parse_number("tyve fem") is None
-    assert find_numbers("jeg vil have et pas".split()) == []  # a lone 'et' is an article
+    assert find_numbers(["jeg", "vil", "have", "et", "pas"]) == []  # a lone 'et' is an article
 
 
 def test_entities_kommune_weekday_date_numbers_yes():

@@ -60,6 +60,7 @@ class ToneSynth:
 class FakeServices:
     recognizer_: ScriptedRecognizer
     intent_engine: KeywordIntentEngine = field(default_factory=KeywordIntentEngine)
+    call_log: None = None
 
     def recognizer(self, plan: object = None) -> ScriptedRecognizer:
         return self.recognizer_

@@ -6,6 +6,7 @@ random free high ports; every wait is bounded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -18,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from voicebot.transports.sip.rtpcap import call_stream, write_pcap
+from rtpcap import call_stream, write_pcap
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE / "scenarios"
@@ -79,10 +79,8 @@ def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(grace)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(5)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from siphelpers import NUMBER, Gateway
-
-from voicebot.transports.sip.probe import SipProbe
+from sipprobe import SipProbe
 
 pytestmark = pytest.mark.slow
 VOICED = 300.0  # RMS of a frame that carries speech (silence decodes to ~0)
@@ -15,7 +14,7 @@ VOICED = 300.0  # RMS of a frame that carries speech (silence decodes to ~0)
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) index runs where mask is True."""
     out, start = [], None
-    for i, v in enumerate(mask.tolist() + [False]):
+    for i, v in enumerate([*mask.tolist(), False]):
         if v and start is None:
             start = i
         elif not v and start is not None:

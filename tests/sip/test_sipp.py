@@ -86,8 +86,9 @@ def test_cancel_while_ringing_leaves_nothing_behind(gateway: Gateway, tmp_path: 
     gateway.wait_idle()
 
 
-def test_unsupported_codec_gets_488(gateway: Gateway, tmp_path: Path) -> None:
-    res = run_sipp(scenario(tmp_path, "codec488.xml", pcap="unused"), target(gateway), timeout=10)
+@pytest.mark.parametrize(("pt", "codec"), [(18, "G729/8000"), (9, "G722/8000")])
+def test_unsupported_codec_gets_488(gateway: Gateway, tmp_path: Path, pt: int, codec: str) -> None:
+    res = run_sipp(scenario(tmp_path, "codec488.xml", pcap="unused", pt=pt, codec=codec), target(gateway), timeout=10)
     assert res.returncode == 0, sipp_log(tmp_path / "codec488.xml")
     gateway.wait_idle()
 

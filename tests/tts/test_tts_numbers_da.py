@@ -2,7 +2,7 @@
 
 import pytest
 
-from voicebot.tts import numbers_da as nd
+from voicebot.danish_numbers import speak as nd
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import json
 import time
@@ -111,10 +112,8 @@ class Caller:
             if left <= 0:
                 raise TimeoutError(f"no {kind!r} message; got {self.messages}")
             self.got_message.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.got_message.wait(), left)
-            except TimeoutError:
-                pass
 
     def voiced_since(self, t: float) -> int:
         return sum(1 for when, rms in self.heard if when >= t and rms > VOICED_RMS)

@@ -19,7 +19,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-ASR_RATE = 16000
+from voicebot.frames import ASR_RATE
+
+__all__ = ["ASR_RATE", "CANCELLED", "AsrResult", "Recognizer", "as_int16"]
 
 
 @dataclass(frozen=True, slots=True)

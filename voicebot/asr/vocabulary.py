@@ -72,6 +72,6 @@ def build_prompt(kommune: str | None, extra_words: list[str]) -> str:
 def phrase_list(kommune: str | None, extra_words: list[str]) -> list[str]:
     """Lower-case words for a grammar-constrained engine (Vosk): keywords, places, yes/no."""
     words: list[str] = []
-    for item in [*(extra_words or []), *(kommune and [kommune] or []), *INTENT_KEYWORDS, *CONVERSATION_WORDS]:
+    for item in [*(extra_words or []), *((kommune and [kommune]) or []), *INTENT_KEYWORDS, *CONVERSATION_WORDS]:
         words.extend(item.lower().split())
     return _dedupe(words, set())

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicebot.frames import SpeechStarted, UserTurn
+from voicebot.frames import Onset, Pause, SpeechStarted, UserTurn
+
+__all__ = ["BargeInConfig", "EndpointConfig", "Endpointer", "Onset", "OnsetDetector", "Pause"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +41,6 @@ class BargeInConfig:
     above_noise_db: float = 15.0
 
 
-@dataclass(frozen=True, slots=True)
-class Onset:
-    """Caller speech has begun (the barge-in trigger); not a turn start."""
-
-    t: float
-
-
 class OnsetDetector:
     def __init__(self, cfg: BargeInConfig | None = None) -> None:
         self.cfg = cfg or BargeInConfig()
@@ -61,16 +56,6 @@ class OnsetDetector:
         loud = speech and dbfs >= max(cfg.min_dbfs, self.noise_dbfs + cfg.above_noise_db)
         self._run = self._run + 1 if loud else 0
         return Onset(t_end) if self._run == cfg.frames else None
-
-
-@dataclass(frozen=True, slots=True)
-class Pause:
-    """A short pause inside a turn: audio so far, for speculative decoding."""
-
-    audio: np.ndarray
-    start_s: float
-    end_s: float
-    t: float
 
 
 class Endpointer:

@@ -17,10 +17,8 @@ import numpy as np
 from voicebot.audio.endpoint import BargeInConfig, EndpointConfig, Endpointer, Onset, OnsetDetector, Pause
 from voicebot.audio.resample import StreamResampler
 from voicebot.audio.vad import Vad
-from voicebot.frames import AudioFrame, SpeechStarted, UserTurn
+from voicebot.frames import ASR_RATE, FRAME_MS, AudioFrame, SpeechStarted, UserTurn
 
-ASR_RATE = 16000
-FRAME_MS = 20
 FRAME_SAMPLES = ASR_RATE * FRAME_MS // 1000
 
 FrontEvent = SpeechStarted | UserTurn | Pause | Onset

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from voicebot.calls.record import CallRecord
+from voicebot.calls.record import CallbackRequest, CallRecord, Turn
 from voicebot.errors import ConfigError
 
 _SCHEMA = """
@@ -58,6 +58,13 @@ class CallStore:
     def start(self, record: CallRecord) -> None:
         with self._lock:
             self._live[record.call_id] = record
+
+    def add_turn(self, record: CallRecord, turn: Turn) -> None:
+        """A turn of a live call. This store keeps live calls in memory (the record object is shared),
+        so there is nothing to write until `finish`."""
+
+    def add_callback(self, record: CallRecord, request: CallbackRequest) -> None:
+        """A callback request of a live call: written with the record at `finish`."""
 
     def finish(self, record: CallRecord) -> None:
         ph = self._ph

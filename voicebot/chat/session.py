@@ -37,24 +37,6 @@ def plan_for(registry: DialplanRegistry, kommune: str | None) -> Dialplan:
     return default.model_copy(update={"kommune": name or kommune})
 
 
-class _Given:
-    """Hands the dialog the intent result the session already computed (classify once per turn)."""
-
-    def __init__(self, engine: IntentEngine) -> None:
-        self.engine = engine
-        self.result: IntentResult | None = None
-
-    def classify(self, text: str, *, kommune: str | None = None, context: dict[str, Any] | None = None) -> IntentResult:
-        if self.result is not None:
-            res, self.result = self.result, None
-            return res
-        return self.engine.classify(text, kommune=kommune, context=context)
-
-    def answer(self, intent: str, kommune: str | None = None) -> Any:
-        kb = getattr(self.engine, "kb", None)
-        return kb.answer(intent, kommune) if kb is not None else None
-
-
 @dataclass
 class ChatReply:
     intent: str
@@ -89,26 +71,22 @@ class ChatSession:
         self.started_at = started_at
         self.lock = threading.Lock()  # one turn at a time per session
         self.turns = 0
-        self._given = _Given(engine)
         self.dialog = self._new_dialog()
 
     def _new_dialog(self) -> Dialog:
-        dialog = Dialog(self.plan, self._given, self.session_id, started_at=self.started_at)
+        kb = getattr(self.engine, "kb", None)  # DTMF-style topic answers, as the gateway wires a call
+        dialog = Dialog(self.plan, kb, self.session_id, started_at=self.started_at)
         dialog.on(CallStarted(0.0, self.session_id), 0.0)  # the greeting is shown by the page, not repeated per turn
         return dialog
-
-    def context(self) -> dict[str, Any]:
-        """What the engine is told about the conversation so far, as on the phone."""
-        return {"last_topic": self.dialog.last_topic, "state": self.dialog.state.value}
 
     def ask(self, text: str) -> ChatReply:
         if self.dialog.ended:  # after a goodbye or a handoff, a new message starts a new conversation
             self.dialog = self._new_dialog()
-        res = self.engine.classify(text, kommune=self.plan.kommune, context=self.context())
-        self._given.result = res
+        # classified once, with what the dialog says about the conversation, as a call's turn is
+        res = self.engine.classify(text, kommune=self.plan.kommune, context=self.dialog.intent_context())
         self.turns += 1
         t = float(self.turns)
-        actions = self.dialog.on(Transcript(text, 1.0, t, t, t), t)
+        actions = self.dialog.on(Transcript(text, 1.0, t, t, t, intent=res), t)
         says = [a.text for a in actions if isinstance(a, Say)]
         acted = next((a.acted or () for a in actions if isinstance(a, TurnResult)), ())
         transfer = next((a for a in actions if isinstance(a, Transfer)), None)

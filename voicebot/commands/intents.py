@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_calibrate)
 
 
-def _engine():  # noqa: ANN202
+def _engine():
     from voicebot.intent.factory import create_intent_engine
 
     return create_intent_engine(load_settings())

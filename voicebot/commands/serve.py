@@ -112,8 +112,11 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
-    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay)
-    gateway = SipGateway(services, cfg, call_log=args.call_log)
+    settings = services.settings
+    cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay,
+                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace)  # fmt: skip
+    services.call_log = args.call_log
+    gateway = SipGateway(services, cfg)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
     await gateway.start()

@@ -20,20 +20,28 @@ from voicebot.dialog.plan import ClosingDate, Hours
 DAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
 
-def _fixed(month: int, day: int) -> Callable[[int], dt.date]:
-    return lambda year: dt.date(year, month, day)
+def _optional(name: str) -> Callable[[int], dt.date]:
+    """A day in the `holidays` package's DK 'optional' category (not public holidays, but days a
+    kommune often closes), found by its Danish name."""
+
+    def date_in(year: int) -> dt.date:
+        days = holidays.country_holidays("DK", years=year, language="da", categories=("optional",))
+        return next(d for d, n in days.items() if n == name)
+
+    return date_in
 
 
 def _from_easter(days: int) -> Callable[[int], dt.date]:
     return lambda year: easter(year) + dt.timedelta(days=days)
 
 
-# the kommune's own closing days, by name (operators may write å/æ/ø, spaces or hyphens)
+# the kommune's own closing days, by name (operators may write å/æ/ø, spaces or hyphens);
+# `holidays` knows four of them, the two that follow Easter it does not (no longer) list
 NAMED_DAYS = {
-    "grundlovsdag": ("Grundlovsdag", _fixed(6, 5)),
-    "juleaften": ("Juleaften", _fixed(12, 24)),
-    "nytaarsaftensdag": ("Nytårsaftensdag", _fixed(12, 31)),
-    "arbejdernes_kampdag": ("Arbejdernes kampdag", _fixed(5, 1)),
+    "grundlovsdag": ("Grundlovsdag", _optional("Grundlovsdag")),
+    "juleaften": ("Juleaften", _optional("Juleaftensdag")),
+    "nytaarsaftensdag": ("Nytårsaftensdag", _optional("Nytårsaften")),
+    "arbejdernes_kampdag": ("Arbejdernes kampdag", _optional("Arbejdernes kampdag")),
     "store_bededag": ("Store bededag", _from_easter(26)),
     "fredag_efter_kristi_himmelfartsdag": ("Fredag efter Kristi himmelfartsdag", _from_easter(40)),
 }

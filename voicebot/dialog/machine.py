@@ -7,6 +7,12 @@ decides (message with the hours, callback request, or the after-hours queue).
 
 Every `Transcript` yields exactly one `TurnResult`. Wall-clock time enters only through
 `started_at` (for opening hours); `now` is the call clock.
+
+The dialog never calls an engine. A caller transcript arrives already understood
+(`Transcript.intent`, classified once per turn off the event loop with `intent_context()`);
+a transcript with text but no intent means the intent engine failed, which goes to a human
+(reason `technical`). DTMF topic choices take their answer from the knowledge base (`answers`),
+a pure in-memory lookup.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from voicebot.dialog.hours import OpenState, describe_week, open_state
@@ -39,12 +45,18 @@ from voicebot.frames import (
     TransferFailed,
     TurnResult,
 )
-from voicebot.intent.base import POINTER, SCOPE_INTENTS, TOPIC_INTENTS, UNKNOWN, IntentEngine, IntentResult
+from voicebot.intent.base import POINTER, SCOPE_INTENTS, TOPIC_INTENTS, UNKNOWN, IntentResult
 
 log = logging.getLogger(__name__)
 SPEECH_GRACE_S = 30.0  # a caller who started speaking gets this long before no-input fires
 TRANSFER_REASONS = ("low_confidence", "caller_request", "no_match_limit", "no_input_limit", "closed_hours",
                     "intent_rule", "technical")  # fmt: skip
+
+
+class Answers(Protocol):
+    """The knowledge base's lookup: an answer (a str, or an object with `.text`) or None."""
+
+    def answer(self, intent: str, kommune: str | None = None) -> Any: ...
 
 
 class State(Enum):
@@ -59,10 +71,10 @@ class State(Enum):
 
 class Dialog:
     def __init__(
-        self, plan: Dialplan, engine: IntentEngine, call_id: str = "", *, started_at: datetime | None = None
+        self, plan: Dialplan, answers: Answers | None = None, call_id: str = "", *, started_at: datetime | None = None
     ) -> None:
         self.plan = plan
-        self.engine = engine
+        self.answers = answers
         self.call_id = call_id
         # without a wall-clock start time the line counts as open (hours cannot be judged);
         # a naive start time is read in the plan's zone, as `voicebot dialplan hours` does
@@ -85,6 +97,7 @@ class Dialog:
         self._texts: list[str] = []
         self._last_conf: float | None = None
         self._low = plan.thresholds.confirm if plan.thresholds.confirm is not None else plan.thresholds.answer
+        self._reply_to: float | None = None  # end of the caller speech being answered, while handling it
 
     # ------------------------------------------------------------------ public API
     @property
@@ -102,6 +115,16 @@ class Dialog:
 
     def next_deadline(self) -> float | None:
         return self._deadline
+
+    def intent_context(self) -> dict[str, Any]:
+        """What the intent engine should know about the conversation when it classifies a turn."""
+        return {"last_topic": self._last_topic, "state": self.state.value}
+
+    def expects(self) -> str:
+        """The kind of answer the dialog waits for: 'yes_no', 'rating' or 'request'."""
+        if self.state in (State.CONFIRM, State.CALLBACK):
+            return "yes_no"
+        return "rating" if self.state is State.SURVEY else "request"
 
     def on(self, event: Any, now: float) -> list[DialogAction]:
         if isinstance(event, TransferFailed) and self.state is State.ENDED:
@@ -123,14 +146,18 @@ class Dialog:
                     self.plan.survey.timeout_s if self.state is State.SURVEY else self.plan.reprompts.no_input_timeout_s
                 )
                 self._deadline = now + wait
-                return [Listen(wait)]
+                return [Listen(wait, self.expects())]
             case Timeout() if self._deadline is not None and now >= self._deadline - 1e-6:
                 self._deadline = None
                 return self._on_silence()
             case Dtmf():
                 return self._on_dtmf(event.digit)
             case Transcript():
-                return self._on_transcript(event)
+                self._reply_to = event.end_s
+                try:
+                    return self._on_transcript(event)
+                finally:
+                    self._reply_to = None
             case CallerHangup():
                 self._end()
         return []
@@ -149,7 +176,7 @@ class Dialog:
         batch = []
         for m in merge([render(m, self._values()) for m in messages if m is not None]):
             self._say_seq += 1
-            say = Say(m.text, self._say_seq, prompt=self._prompt_path(m.prompt), barge_in=barge_in)
+            say = Say(m.text, self._say_seq, self._prompt_path(m.prompt), barge_in, self._reply_to)
             says.append(say)
             batch.append(say)
         if listen and batch:
@@ -264,17 +291,10 @@ class Dialog:
 
     def _answer_for(self, intent: str) -> IntentResult:
         """An answer for a topic chosen by DTMF: the engine's `answer()` if it has one, else by its label."""
-        kommune = self.plan.kommune
-        try:
-            answer = getattr(self.engine, "answer", None)
-            if callable(answer):
-                found = answer(intent, kommune=kommune)  # a str, or an object with .text
-                return IntentResult(intent, 1.0, answer=getattr(found, "text", found))
-            res = self.engine.classify(TOPIC_LABELS.get(intent, intent), kommune=kommune, context={})
-            return IntentResult(intent, 1.0, answer=res.answer if res.intent == intent else None)
-        except Exception:  # the engine is an adapter boundary; a failure must not drop the call
-            log.exception("intent engine failed (call %s)", self.call_id)
+        if self.answers is None:
             return IntentResult(intent, 1.0)
+        found = self.answers.answer(intent, self.plan.kommune)
+        return IntentResult(intent, 1.0, answer=getattr(found, "text", found))
 
     def _on_transcript(self, tr: Transcript) -> list[DialogAction]:
         if self.state is not State.SURVEY:  # the survey keeps its timer through unusable speech
@@ -285,11 +305,9 @@ class Dialog:
             if self.state is State.SURVEY:
                 return [turn]
             return [turn, *self._on_silence()]
-        try:
-            ctx = {"last_topic": self._last_topic, "state": self.state.value}
-            res = self.engine.classify(text, kommune=self.plan.kommune, context=ctx)
-        except Exception:  # the engine is an adapter boundary; a failure must not drop the call
-            log.exception("intent engine failed (call %s)", self.call_id)
+        res = tr.intent
+        if res is None:  # the intent engine failed on this turn: a human takes over
+            log.warning("call %s: no intent for a caller turn; transferring", self.call_id)
             return [TurnResult(tr.text, tr.start_s, tr.end_s, UNKNOWN, 0.0), *self._transfer("technical")]
         self._texts.append(text)
         self._last_conf = res.confidence

@@ -12,6 +12,7 @@ and calibration weighs each phrase's transcripts together as one phrase, so they
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ def load_transcripts(path: Path) -> list[Transcript]:
 def _content(text: str) -> list[str]:
     """Content words in ASCII spelling, plus each pair of neighbours joined ('køre kortet' → 'koerekortet')."""
     words = [to_ascii(w) for w in clean(text).split() if w not in STOPWORDS]
-    return [w for w in words if len(w) >= 3] + [a + b for a, b in zip(words, words[1:], strict=False)]
+    return [w for w in words if len(w) >= 3] + [a + b for a, b in itertools.pairwise(words)]
 
 
 def informative(text: str, source: str) -> bool:

@@ -47,10 +47,10 @@ class Calibrator:
 def fit(pairs: list[tuple[float, bool]] | list[tuple[float, bool, float]]) -> Calibrator:
     """Anchors from (raw score, correct[, weight]) pairs: for each target precision the lowest raw score
     whose top set (all pairs scoring at least that) still reaches it, by weight."""
-    pairs = sorted(pairs, key=lambda p: -p[0])
-    scores = np.array([p[0] for p in pairs])
-    w = np.array([p[2] if len(p) > 2 else 1.0 for p in pairs])
-    correct = np.cumsum([p[1] * wi for p, wi in zip(pairs, w, strict=True)]) / np.cumsum(w)
+    ordered: list[tuple[float, ...]] = sorted(pairs, key=lambda p: -p[0])
+    scores = np.array([p[0] for p in ordered])
+    w = np.array([p[2] if len(p) > 2 else 1.0 for p in ordered])
+    correct = np.cumsum([p[1] * wi for p, wi in zip(ordered, w, strict=True)]) / np.cumsum(w)
     xs, ys = [0.0], [0.0]
     for precision, conf in TARGETS:
         ok = np.nonzero(correct >= precision)[0]

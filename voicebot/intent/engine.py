@@ -95,7 +95,7 @@ class DanishIntentEngine:
         entities = extract(text)
         if human:
             conf = max([c for i, c in scored if i == HUMAN_INTENT] + [HUMAN_RULE_CONFIDENCE])
-            scored = [(HUMAN_INTENT, conf)] + [s for s in scored if s[0] != HUMAN_INTENT][:2]
+            scored = [(HUMAN_INTENT, conf), *[s for s in scored if s[0] != HUMAN_INTENT][:2]]
             entities["human_request"] = True
         intent, confidence = scored[0]
         last = context.get("last_topic")
@@ -103,18 +103,18 @@ class DanishIntentEngine:
         followup = (
             last in TOPIC_INTENTS
             and own in (None, last)  # a sentence that names a topic of its own is a new question
-            and (intent == UNKNOWN or intent == last or confidence < 0.6)
+            and (intent in (UNKNOWN, last) or confidence < 0.6)
             and _FOLLOWUP.search(folded) is not None
         )
         if own is not None and own == intent and NAMED_TOPIC_FLOOR <= confidence < NAMED_TOPIC_CONFIDENCE:
             # the model's best guess is the topic the caller names in so many words ("mit pas")
             confidence = NAMED_TOPIC_CONFIDENCE
             entities["named_topic"] = True
-            scored = [(intent, confidence)] + scored[1:]
+            scored = [(intent, confidence), *scored[1:]]
         if followup:
             intent, confidence = str(last), max(confidence, FOLLOWUP_CONFIDENCE)
             entities["followup"] = True
-            scored = [(intent, confidence)] + [s for s in scored if s[0] != intent][:2]
+            scored = [(intent, confidence), *[s for s in scored if s[0] != intent][:2]]
             where = entities.get("kommune") or where  # "og hvis jeg bor i Aarhus?"
         where = where or entities.get("kommune")
         aspect = next((name for name, pat in ASPECT_PATTERNS if pat.search(folded)), None)

@@ -7,8 +7,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from voicebot.danish_numbers import find_numbers
 from voicebot.intent.normalize import clean, to_ascii
-from voicebot.intent.numbers import find_numbers
 
 KOMMUNER = (
     "Albertslund", "Allerød", "Assens", "Ballerup", "Billund", "Bornholm", "Brøndby", "Brønderslev", "Dragør",

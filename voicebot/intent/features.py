@@ -6,6 +6,7 @@ Each group is L2-normalised to its own weight, so many char n-grams do not drown
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 
@@ -13,9 +14,13 @@ from voicebot.intent.normalize import clean, phonetic, stem, to_ascii
 
 GROUP_WEIGHTS = {"w": 1.0, "b": 0.5, "c": 0.8, "p": 1.0, "j": 0.5}
 STOPWORDS = frozenset(
-    "jeg du i vi de han hun den det der er at og en et til på pa paa med for som om af min mit mine har have "
-    "ha vil gerne skal kan kunne hvad hvordan hvor hvornår hvornaar hvornar hej tak lige så sa saa bare nu "
-    "jo da altså øh oeh hmm ikke mig dig jer os sig".split()
+    [
+        "jeg", "du", "i", "vi", "de", "han", "hun", "den", "det", "der", "er", "at", "og", "en", "et", "til", "på",
+        "pa", "paa", "med", "for", "som", "om", "af", "min", "mit", "mine", "har", "have", "ha", "vil", "gerne",
+        "skal", "kan", "kunne", "hvad", "hvordan", "hvor", "hvornår", "hvornaar", "hvornar", "hej", "tak", "lige",
+        "så", "sa", "saa", "bare", "nu", "jo", "da", "altså", "øh", "oeh", "hmm", "ikke", "mig", "dig", "jer", "os",
+        "sig"
+    ]
 )
 
 
@@ -34,7 +39,7 @@ def raw_features(text: str) -> dict[str, Counter[str]]:
         groups["w"][stem(w)] += 1
         groups["c"].update(_grams(f" {a} ", 3, 5))
         groups["p"].update(_grams(f" {p} ", 3, 4))
-    for s1, s2 in zip(stems, stems[1:], strict=False):
+    for s1, s2 in itertools.pairwise(stems):
         groups["b"][f"{s1}_{s2}"] += 1
     joined = "".join(phonetic(w) for w in content)
     groups["j"].update(_grams(joined, 5, 6))

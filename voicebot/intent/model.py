@@ -36,7 +36,7 @@ EXTRA_WEIGHT = 1.0  # weight of one real ASR transcript against one phrase
 def load_phrases(path: Path) -> list[tuple[str, str]]:
     """(text, intent) pairs from a YAML mapping intent → list of phrases (all scalars read as strings)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # noqa: S506 (BaseLoader is safe)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read phrases: {exc}") from exc
     if not isinstance(raw, dict):

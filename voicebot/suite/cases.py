@@ -90,7 +90,7 @@ def load_recording(case: Case) -> Recording:
         dtmf = sorted(pressed + dtmf)
     lead = case.spec.lead_silence_s
     if lead > 0:
-        pad = np.zeros(int(round(lead * audio.sample_rate)), np.int16)
+        pad = np.zeros(round(lead * audio.sample_rate), np.int16)
         audio = CallAudio(np.concatenate([pad, audio.pcm]), audio.sample_rate)
         dtmf = [(t + lead, d) for t, d in dtmf]
     return Recording(audio, dtmf)

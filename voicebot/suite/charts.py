@@ -9,9 +9,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from voicebot.suite.check import NONE  # noqa: E402
+from voicebot.suite.check import NONE
 
 
 def _png(fig: Any) -> bytes:

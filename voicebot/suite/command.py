@@ -81,7 +81,7 @@ def run_suite(args: argparse.Namespace) -> int:
                 keep_audio=bool(args.html),
                 progress=not args.no_progress,
                 on_result=lambda r: print(_line(r), flush=True),
-            )  # fmt: skip
+            )
         )
         mode = "offline"
     summary = summarize(results, wall_s=time.perf_counter() - t0, mode=mode)

@@ -100,7 +100,7 @@ def write_html(path: Path, results: list[CallResult], *, suite_name: str, summar
         f"</div><h2>Calls</h2><table><tr><th>call</th><th>status</th><th>why</th></tr>{index}</table>",
     ]
     for r in results:
-        why = r.error and [r.error] or r.failures
+        why = (r.error and [r.error]) or r.failures
         parts.append(
             f'<details id="{escape(r.name)}"{" open" if not r.passed else ""}><summary>{escape(r.name)} '
             f'<span class="{r.status}">{r.status}</span> {escape(r.description or "")}</summary>'

@@ -38,6 +38,20 @@ from voicebot.suite.results import CallResult, judge, start_result
 
 RATE = 8000
 TAIL_S = 12.0  # the caller stays on the line this long after the recording, for the bot's reply
+# sipp answers to the gateway's requests, and the dialog headers of our own in-dialog requests
+_ANSWER = """SIP/2.0 {status}
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+"""
+_IN_DIALOG = """From: <sip:{test_id}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>;tag=[$rtag]
+[routes]
+Call-ID: [call_id]
+"""
 SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="voicebot suite call">
   <send retrans="500"><![CDATA[
@@ -75,44 +89,22 @@ a=sendrecv
   <send><![CDATA[
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{test_id}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>;tag=[$rtag]
-[routes]
-Call-ID: [call_id]
-CSeq: 1 ACK
+""" + _IN_DIALOG + """CSeq: 1 ACK
 Max-Forwards: 70
 Content-Length: 0
 ]]></send>
   <recv request="REFER" optional="true" next="refer"/>
   <recv request="BYE" timeout="{wait_ms}" ontimeout="hangup"/>
   <send next="end"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+""" + _ANSWER.format(status="200 OK") + """]]></send>
   <label id="refer"/>
   <send><![CDATA[
-SIP/2.0 202 Accepted
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+""" + _ANSWER.format(status="202 Accepted") + """]]></send>
   <!-- as a phone does once it has reached the transfer target: report 200 in a sipfrag NOTIFY -->
   <send retrans="500"><![CDATA[
 NOTIFY [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{test_id}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>;tag=[$rtag]
-[routes]
-Call-ID: [call_id]
-CSeq: 3 NOTIFY
+""" + _IN_DIALOG + """CSeq: 3 NOTIFY
 Contact: sip:{test_id}@[local_ip]:[local_port]
 Event: refer
 Subscription-State: terminated;reason=noresource
@@ -125,23 +117,12 @@ SIP/2.0 200 OK
   <recv response="200" optional="true"/>
   <recv request="BYE" timeout="15000" ontimeout="hangup"/>
   <send next="end"><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
+""" + _ANSWER.format(status="200 OK") + """]]></send>
   <label id="hangup"/>
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:{test_id}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>;tag=[$rtag]
-[routes]
-Call-ID: [call_id]
-CSeq: 2 BYE
+""" + _IN_DIALOG + """CSeq: 2 BYE
 Max-Forwards: 70
 Content-Length: 0
 ]]></send>
@@ -208,7 +189,7 @@ class RtpCapture:
         t0 = rtp[0][0]
         pieces = []
         for t, d in rtp:
-            off = int(round((t - t0) * 50)) * 160
+            off = round((t - t0) * 50) * 160
             pieces.append((off, (ulaw_decode if d[1] & 0x7F == 0 else alaw_decode)(d[12:])))
         out = np.zeros(max(o + len(p) for o, p in pieces), np.int16)
         for o, p in pieces:

@@ -158,7 +158,7 @@ def _decode(s: _Stream, t0: float) -> np.ndarray:
         prev_ts = ts
         if 0 <= offset < RATE * 3600:
             pieces.append((offset, decode(payload)))
-    lead = int(round((s.first_t - t0) * RATE))
+    lead = round((s.first_t - t0) * RATE)
     n = lead + max((o + len(p) for o, p in pieces), default=0)
     out = np.zeros(n, np.int16)
     for o, p in pieces:
@@ -193,31 +193,43 @@ def write_call_pcap(
     n_frames = (len(pcm8k) + step - 1) // step
     frames_of: dict[int, tuple[str, int, int]] = {}  # frame -> (digit, frame index in event, start ts)
     for t, digit in dtmf:
-        f0 = int(round(t * 50))
+        f0 = round(t * 50)
         n_frames = max(n_frames, f0 + 12)
         for k in range(6):  # a 120 ms tone; its end packet is sent 3 times, as RFC 4733 advises
             frames_of.setdefault(f0 + k, (digit, k, f0 * step))
     pcm = np.zeros(n_frames * step, np.int16)
     pcm[: len(pcm8k)] = pcm8k[: len(pcm)]
-    path.parent.mkdir(parents=True, exist_ok=True)
     seq = 1000
+    packets: list[tuple[float, bytes]] = []
+    for i in range(n_frames):
+        t = i * 0.02
+        if i in frames_of:
+            digit, k, ts0 = frames_of[i]
+            reps = 3 if k == 5 else 1
+            for _ in range(reps):
+                end = k >= 5
+                body = struct.pack("!BBH", EVENT_DIGITS.index(digit), (0x80 if end else 0) | 10, (k + 1) * step)
+                hdr = struct.pack("!BBHII", 0x80, (0x80 if k == 0 else 0) | event_pt, seq & 0xFFFF, ts0, ssrc)
+                packets.append((t, hdr + body))
+                seq += 1
+            continue
+        hdr = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | pt, seq & 0xFFFF, (i * step) & 0xFFFFFFFF, ssrc)
+        packets.append((t, hdr + encode(pcm[i * step : (i + 1) * step])))
+        seq += 1
+    return write_udp_pcap(path, packets, src, dst, start=start)
+
+
+def write_udp_pcap(
+    path: Path, packets: list[tuple[float, bytes]], src: tuple[str, int], dst: tuple[str, int], *,
+    start: float = 1_700_000_000.0,
+) -> Path:
+    """An Ethernet/IPv4/UDP pcap of (seconds from `start`, UDP payload) packets, written with dpkt.
+    sipp rewrites the addresses when it replays one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         w = dpkt.pcap.Writer(fh, linktype=dpkt.pcap.DLT_EN10MB)
-        for i in range(n_frames):
-            t = start + i * 0.02
-            if i in frames_of:
-                digit, k, ts0 = frames_of[i]
-                reps = 3 if k == 5 else 1
-                for _ in range(reps):
-                    end = k >= 5
-                    body = struct.pack("!BBH", EVENT_DIGITS.index(digit), (0x80 if end else 0) | 10, (k + 1) * step)
-                    hdr = struct.pack("!BBHII", 0x80, (0x80 if k == 0 else 0) | event_pt, seq & 0xFFFF, ts0, ssrc)
-                    w.writepkt(_frame(hdr + body, src, dst), t)
-                    seq += 1
-                continue
-            hdr = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | pt, seq & 0xFFFF, (i * step) & 0xFFFFFFFF, ssrc)
-            w.writepkt(_frame(hdr + encode(pcm[i * step : (i + 1) * step]), src, dst), t)
-            seq += 1
+        for t, payload in packets:
+            w.writepkt(_frame(payload, src, dst), start + t)
     return path
 
 

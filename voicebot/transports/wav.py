@@ -89,7 +89,7 @@ class TimelineSink:
 
     def play(self, pcm: np.ndarray, t: float) -> tuple[float, float]:
         start = max(self._cursor, t)
-        i = int(round(start * self.sample_rate))
+        i = round(start * self.sample_rate)
         need = i + len(pcm)
         if need > len(self._buf):
             self._buf = np.concatenate([self._buf, np.zeros(max(need - len(self._buf), len(self._buf)), np.int16)])
@@ -100,13 +100,13 @@ class TimelineSink:
         return start, end
 
     def flush(self, t: float) -> None:
-        i = int(round(t * self.sample_rate))
+        i = round(t * self.sample_rate)
         self._buf[i:] = 0
         self._cursor = min(self._cursor, t)
         self._max_end = min(self._max_end, max(t, 0.0))
 
     def audio(self, duration: float | None = None) -> np.ndarray:
-        n = int(round((duration if duration is not None else self._max_end) * self.sample_rate))
+        n = round((duration if duration is not None else self._max_end) * self.sample_rate)
         out = self._buf[:n]
         if len(out) < n:
             out = np.concatenate([out, np.zeros(n - len(out), np.int16)])

@@ -26,7 +26,7 @@ class Synthesizer(Protocol):
     def synthesize(self, text: str, sample_rate: int) -> np.ndarray: ...
 
 
-__all__ = ["FIRST_CHUNK_CHARS", "MAX_CHUNK_CHARS", "Synthesizer", "split_sentences", "stream_speech", "frames"]
+__all__ = ["FIRST_CHUNK_CHARS", "MAX_CHUNK_CHARS", "Synthesizer", "frames", "split_sentences", "stream_speech"]
 
 MAX_TEXT_CHARS = 20_000  # about 25 minutes of speech; longer text is an input error
 RunBlocking = Callable[..., Awaitable[Any]]

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from voicebot.tts import numbers_da as nd
+from voicebot.danish_numbers import speak as nd
 from voicebot.tts.lexicon_da import (
     ABBREVIATIONS,
     ACRONYMS,
@@ -61,9 +61,8 @@ def sanitize(text: str) -> str:
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Zl", "Zp") or ch in "\u2028\u2029":
-            out.append(" ")
-        elif cat in ("So", "Cs", "Co", "Cn", "Sk") or ch in "\ufe0f\u200d":
+        control = cat in ("Cc", "Cf", "Zl", "Zp") or ch in "\u2028\u2029"
+        if control or cat in ("So", "Cs", "Co", "Cn", "Sk") or ch in "\ufe0f\u200d":
             out.append(" ")
         else:
             out.append(ch)
@@ -175,7 +174,7 @@ def _number(m: Match) -> str:
     if "," in s or re.fullmatch(r"\d+\.\d{1,2}|\d+\.\d{4,}", s):
         whole, frac = re.split(r"[,.]", s, maxsplit=1)
         return sign + _decimal(whole, frac)
-    if s.startswith("0") and len(s) > 1 or len(s.replace(".", "")) > 12:
+    if (s.startswith("0") and len(s) > 1) or len(s.replace(".", "")) > 12:
         return sign + nd.digits(s)
     n = _int(s)
     nxt = re.match(r"\s+(\w+)", m.string[m.end() :])

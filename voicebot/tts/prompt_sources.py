@@ -122,7 +122,7 @@ def collect_from_yaml(path: Path) -> list[PromptSource]:
         if isinstance(node, dict):
             for key, sub in node.items():
                 here = f"{where}:{key}" if top else f"{where}.{key}"
-                if top and key in STATIC_KEYS or key in NESTED_KEYS:
+                if (top and key in STATIC_KEYS) or key in NESTED_KEYS:
                     found.extend(_walk(sub, here, path.parent))
                 else:
                     visit(sub, here, False)
@@ -155,7 +155,7 @@ def collect_defaults() -> list[PromptSource]:
             found = [s for where, m in static_messages(defaults) for s in _walk_model(m, where, Path())]
         except ImportError:
             found = list(_walk_model(defaults, "", Path()))
-    except Exception as exc:  # the schema is another package's; never let it stop a build
+    except Exception as exc:  # noqa: BLE001 - the schema is another package's; never let it stop a build
         log.warning("dialplan schema defaults unavailable: %s", exc)
         return []
     return [PromptSource(f"default:{s.where}", s.text, None) for s in found if s.text]

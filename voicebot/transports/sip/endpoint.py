@@ -9,14 +9,14 @@ and deletes finished calls outside their callbacks. Events go to asyncio with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
-import os
 import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pjsua2 as pj
@@ -26,7 +26,9 @@ from voicebot.transports.sip.media import CallPort
 from voicebot.transports.sip.pjcalls import AgentCall, BotAccount, BotCall, _tx_headers
 
 log = logging.getLogger(__name__)
-CODECS = ("PCMU/8000", "PCMA/8000", "G722/16000")  # offered, in this order; others are disabled
+# Offered, in this order; others are disabled. The conference bridge and the media port run at
+# 8 kHz, so G.722 would reach the recogniser as narrowband anyway: it is not offered.
+CODECS = ("PCMU/8000", "PCMA/8000")
 SLOTS_PER_PROCESS = 4  # PJSUA_MAX_CALLS of the PyPI wheel
 
 
@@ -39,12 +41,10 @@ class SipConfig:
     user_agent: str = "voicebot"
     clock_rate: int = 8000
     log_level: int = 1
-    # jitter-buffer prefetch; raise it for lossy WAN links
-    jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
+    jitter_ms: int = 40  # jitter-buffer prefetch; raise it for lossy WAN links (Settings.sip_jitter_ms)
     rtp_port: int = 0  # first RTP port; 0 = derived from the SIP port
     answer_delay_s: float = 0.0  # ring this long before answering (lets a CANCEL arrive)
-    # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
-    trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
+    trace: bool = False  # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
 
 
 class SipEvents(Protocol):
@@ -100,10 +100,8 @@ class SipEndpoint:
 
     # ------------------------------------------------------------------ owner thread
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
             self.loop.call_soon_threadsafe(fn, *args)
-        except RuntimeError:  # loop closed during shutdown
-            pass
 
     def _run(self) -> None:
         try:

@@ -9,12 +9,10 @@ why); a bridged agent call stays up until one side hangs up.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import deque
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +21,7 @@ from voicebot.clock import MonotonicClock
 from voicebot.dialog.plan import Dialplan
 from voicebot.errors import ConfigError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
-from voicebot.gateway import Services, create_session, save_recorded_call
+from voicebot.gateway import CallSetup, Services, run_call
 from voicebot.transports.sip.endpoint import SipConfig, SipEndpoint
 from voicebot.transports.sip.livecall import LiveCall, SipControl, SipSink
 
@@ -31,10 +29,9 @@ log = logging.getLogger(__name__)
 
 
 class SipGateway:
-    def __init__(self, services: Services, cfg: SipConfig, call_log: Path | None = None) -> None:
+    def __init__(self, services: Services, cfg: SipConfig) -> None:
         self.services = services
         self.cfg = cfg
-        self.call_log = call_log
         self.user_to_user = False
         self.trust_test_headers = False  # replay suites' X-Voicebot-Test-Id/-At (test rigs only)
         self.calls: dict[int, LiveCall] = {}
@@ -99,11 +96,7 @@ class SipGateway:
         pcm = np.frombuffer(data, dtype="<i2")
         if t_port is not None:  # trace mode
             call.rx_trace.append((t_port, time.monotonic(), float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))))
-        frame = AudioFrame(pcm, self.cfg.clock_rate, now)
-        try:
-            call.session.inbox.put_nowait(frame)
-        except asyncio.QueueFull:
-            call.rx_dropped += 1
+        call.session.inbox.submit(AudioFrame(pcm, self.cfg.clock_rate, now))
 
     def on_dtmf(self, key: int, digit: str, method: str) -> None:
         call = self.calls.get(key)
@@ -111,10 +104,7 @@ class SipGateway:
             return
         call.dtmf.append((digit, method))
         if call.session is not None and not call.session.finished:
-            try:
-                call.session.inbox.put_nowait(Dtmf(digit, call.clock.now()))
-            except asyncio.QueueFull:
-                log.warning("call %s: inbox full, DTMF dropped", call.call_id)
+            call.session.inbox.submit(Dtmf(digit, call.clock.now()))
 
     def on_transfer(self, key: int, code: int, final: bool) -> None:
         call = self.calls.get(key)
@@ -142,45 +132,32 @@ class SipGateway:
         call.resolve("bridge_result", False)
         session = call.session
         if session is not None and not session.finished and not call.local_hangup:
-            try:
-                session.inbox.put_nowait(CallerHangup(call.clock.now()))
-            except asyncio.QueueFull:
-                log.warning("call %s: inbox full at hang-up", call.call_id)
+            session.inbox.submit(CallerHangup(call.clock.now()))
         if call.task is None:  # CANCEL or BYE before media: nothing else to clean up
             self.calls.pop(key, None)
             self.completed += 1
 
     # ------------------------------------------------------------------ one call
     async def _run_call(self, call: LiveCall) -> None:
-        assert self.endpoint is not None
         plan = self._plan_for(call)
+        assert self.endpoint is not None
         control = SipControl(self.endpoint, call, self.user_to_user)
-        session = create_session(
-            self.services, plan, clock=call.clock, sink=call.sink, control=control,
-            in_rate=self.cfg.clock_rate, started_at=_test_time(call.test) or datetime.now(UTC),
-            call_id=call.test.get("id"),
+        setup = CallSetup(
+            clock=call.clock, sink=call.sink, control=control, in_rate=self.cfg.clock_rate, channel="sip",
+            called=call.called, caller=call.caller, call_id=call.test.get("id"),
+            started_at=_test_time(call.test) or datetime.now(UTC),
+            stats=lambda: self._stats(call), log_extra=lambda: self._log_extra(call),
         )  # fmt: skip
-        call.session = session
-        rec = session.record
-        rec.channel, rec.transport["codec"] = "sip", call.codec
-        store = getattr(self.services, "calls", None)
         try:
-            if store is not None:
-                store.start(rec)
-            await session.run(called=call.called, caller=call.caller)
-            rec.transfer_via = control.via or None
+            session = await run_call(self.services, plan, setup, on_session=lambda s: setattr(call, "session", s))
             if not call.bridged:
                 await control.hangup(session.end_reason or "done")
-            if store is not None:
-                store.finish(rec)
-            save_recorded_call(self.services, plan, session)
             await asyncio.wait_for(call.ended.wait(), None if call.bridged else 10.0)
         except TimeoutError:
-            log.error("call %s: no end of call after hang-up", rec.call_id)
+            log.error("call %s: no end of call after hang-up", call.call_id)
         finally:
             self.calls.pop(call.key, None)
             self.completed += 1
-            self._log_call(call)
 
     def _plan_for(self, call: LiveCall) -> Dialplan:
         name = call.test.get("dialplan")
@@ -192,19 +169,18 @@ class SipGateway:
         return self.services.dialplans.for_number(call.called)
 
 
-    def _log_call(self, call: LiveCall) -> None:
-        if self.call_log is None or call.session is None:
-            return
-        rec = call.session.record.to_dict()
-        rec["sip"] = {
+    def _stats(self, call: LiveCall) -> dict[str, Any]:
+        return {
             "worker_port": self.cfg.port, "codec": call.codec, "end_code": call.end_code, "rx_frames": call.rx_frames,
-            "rx_dropped": call.rx_dropped, "dtmf": call.dtmf, "flushes": call.sink.flushes,
-            "bridged": call.bridged, **call.sip_stats,
+            "rx_dropped": call.rx_dropped + (call.session.inbox.dropped if call.session else 0),
+            "flushes": call.sink.flushes, "bridged": call.bridged, **call.sip_stats,
         }  # fmt: skip
+
+    def _log_extra(self, call: LiveCall) -> dict[str, Any]:
+        extra: dict[str, Any] = {"dtmf": call.dtmf}
         if self.cfg.trace:
-            rec["sip"]["trace"] = {"rx": call.rx_trace, "tx": list(call.tx_times), "flushed_at": call.sink.flushed_at}
-        with self.call_log.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            extra["trace"] = {"rx": call.rx_trace, "tx": list(call.tx_times), "flushed_at": call.sink.flushed_at}
+        return extra
 
 
 def _test_time(test: dict[str, str]) -> datetime | None:

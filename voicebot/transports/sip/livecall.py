@@ -1,7 +1,7 @@
 """One answered SIP call on the asyncio side: its audio sink, its call control, and its state.
 
-`SipSink` queues 20 ms PCM16 frames into the media port's deque (drained by the conference
-clock thread); `flush` clears it at once, which is the barge-in cut. `SipControl` turns the
+`SipSink` (the shared `FramedSink`) queues 20 ms PCM16 frames into the media port's deque,
+drained by the conference clock thread; `flush` clears it at once, which is the barge-in cut. `SipControl` turns the
 pipeline's transfer and hang-up into owner-thread commands and waits for their outcome.
 """
 
@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from voicebot.clock import MonotonicClock
 from voicebot.errors import TransportError
+from voicebot.transports.framed import FramedSink, pcm16_bytes
 from voicebot.transports.sip.headers import handover_headers
 
 if TYPE_CHECKING:
@@ -25,43 +23,15 @@ if TYPE_CHECKING:
     from voicebot.transports.sip.endpoint import SipEndpoint
 
 log = logging.getLogger(__name__)
-FRAME_S = 0.02
 REFER_TIMEOUT_S = 10.0
 BRIDGE_TIMEOUT_S = 30.0
 
 
-class SipSink:
+class SipSink(FramedSink):
+    """20 ms PCM16 frames as bytes, for the media port's deque (see `attach`)."""
+
     def __init__(self, clock: MonotonicClock, sample_rate: int = 8000) -> None:
-        self.clock = clock
-        self.sample_rate = sample_rate
-        self.out: deque[bytes] = deque()
-        self.frame = sample_rate * 20 // 1000
-        self.flushes: list[float] = []  # the barge-in's time on the caller's audio timeline
-        self.flushed_at: list[float] = []  # when flush ran (monotonic)
-
-    def attach(self, out: deque[bytes]) -> None:
-        out.extend(self.out)
-        self.out = out
-
-    def queued_s(self) -> float:
-        return len(self.out) * FRAME_S
-
-    def play(self, pcm: np.ndarray, t: float) -> tuple[float, float]:
-        n = self.frame
-        pcm = np.asarray(pcm, dtype=np.int16)
-        pad = (-len(pcm)) % n
-        if pad:
-            pcm = np.concatenate([pcm, np.zeros(pad, np.int16)])
-        data = pcm.astype("<i2").tobytes()
-        step = n * 2
-        start = self.clock.now() + self.queued_s()
-        self.out.extend(data[i : i + step] for i in range(0, len(data), step))
-        return start, start + len(pcm) / self.sample_rate
-
-    def flush(self, t: float) -> None:
-        self.out.clear()
-        self.flushes.append(t)
-        self.flushed_at.append(time.monotonic())
+        super().__init__(clock, sample_rate, encode=pcm16_bytes)
 
 
 @dataclass

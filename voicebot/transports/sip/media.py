@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pjsua2 as pj
 
-FRAME_MS = 20
+from voicebot.frames import FRAME_MS
+
 _PTR = ctypes.sizeof(ctypes.c_void_p)
 
 
@@ -59,7 +60,7 @@ class CallPort(pj.AudioMediaPort):
         fmt.frameTimeUsec = FRAME_MS * 1000
         self.createPort(name, fmt)
 
-    def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 name
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:
         if not self.active or frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO:
             return
         data = frame_bytes(frame)
@@ -70,7 +71,7 @@ class CallPort(pj.AudioMediaPort):
             else:
                 self.on_rx(data)
 
-    def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 name
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:
         try:
             data = self.out.popleft()
         except IndexError:

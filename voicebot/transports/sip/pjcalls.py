@@ -6,6 +6,7 @@ They never touch the pipeline: they report to the endpoint, which posts to async
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,7 @@ class BotAccount(pj.Account):
         super().__init__()
         self.endpoint = endpoint
 
-    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = BotCall(self, self.endpoint, prm.callId)
         info = call.getInfo()
         called = called_user(prm.rdata.wholeMsg, info.localUri)
@@ -57,7 +58,7 @@ class BotCall(pj.Call):
         self.agent: AgentCall | None = None  # the bridged agent leg, after a failed REFER
         self.gone = False
 
-    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
         ci = self.getInfo()
         if ci.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.gone:
             self.gone = True
@@ -65,7 +66,7 @@ class BotCall(pj.Call):
                 self.port.active = False
             self.endpoint.ended(self, ci.lastStatusCode, ci.lastReason)
 
-    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         ci = self.getInfo()
         for i, mi in enumerate(ci.media):
             if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
@@ -86,7 +87,7 @@ class BotCall(pj.Call):
                 self.endpoint.media_up(self)
                 return
 
-    def onStreamDestroyed(self, prm: pj.OnStreamDestroyedParam) -> None:  # noqa: N802
+    def onStreamDestroyed(self, prm: pj.OnStreamDestroyedParam) -> None:
         try:
             st = self.getStreamStat(prm.streamIdx)
             rx = st.rtcp.rxStat
@@ -102,11 +103,11 @@ class BotCall(pj.Call):
         except pj.Error:
             pass
 
-    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         method = "info" if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc4733"
         self.endpoint.dtmf(self, prm.digit, method)
 
-    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:  # noqa: N802
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
         prm.cont = True
         self.endpoint.transfer_status(self, prm.statusCode, prm.finalNotify, prm.reason)
 
@@ -127,7 +128,7 @@ class AgentCall(pj.Call):
         _tx_headers(prm, headers)
         self.makeCall(uri, prm)
 
-    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:
         ci = self.getInfo()
         if ci.state == pj.PJSIP_INV_STATE_CONFIRMED:
             self.confirmed = True
@@ -136,7 +137,7 @@ class AgentCall(pj.Call):
             self.gone = True
             self.endpoint.agent_state(self, False, ci.lastStatusCode)
 
-    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
         ci = self.getInfo()
         for i, mi in enumerate(ci.media):
             if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
@@ -144,9 +145,7 @@ class AgentCall(pj.Call):
                 if self.caller.aud is not None and not self.caller.gone:
                     if self.caller.port is not None:
                         self.caller.port.active = False
-                        try:
+                        with contextlib.suppress(pj.Error):
                             self.caller.port.stopTransmit(self.caller.aud)
-                        except pj.Error:
-                            pass
                     self.endpoint.connect(self.caller.aud, self.aud)
                 return

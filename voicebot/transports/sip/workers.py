@@ -8,6 +8,7 @@ finished calls to the shared call store. Kamailio (`voicebot kamailio-config`) f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -49,7 +50,7 @@ class Supervisor:
             log.error("worker %d exited with %s; restarting in %.1f s", i, rc, delay)
             await asyncio.sleep(delay)
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a grace period per worker, not a cancel
         self._stopping = True
         live = [p for p in self.procs if p is not None and p.returncode is None]
         for p in live:
@@ -74,10 +75,8 @@ class Supervisor:
 
 
 def _signal(proc: asyncio.subprocess.Process, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         proc.send_signal(sig)
-    except ProcessLookupError:
-        pass
 
 
 async def exit_when_orphaned(stop: asyncio.Event, interval: float = 1.0) -> None:

@@ -23,7 +23,7 @@ def set_host_addresses(addresses: Sequence[str] | None = None, *, add_loopback: 
         if fixed is not None:
             return [a for a in fixed if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
         found = _original(use_ipv4=use_ipv4, use_ipv6=use_ipv6)
-        return found + ["127.0.0.1"] if add_loopback and use_ipv4 else found
+        return [*found, "127.0.0.1"] if add_loopback and use_ipv4 else found
 
     aioice.ice.get_host_addresses = host_addresses
 

@@ -1,7 +1,7 @@
 """Audio both ways for a browser call.
 
-`WebRtcSink` is the pipeline's `AudioSink`: it cuts bot audio into 20 ms frames and queues
-them; `BotAudioTrack` is the aiortc track that pops one frame every 20 ms (silence when the
+`WebRtcSink` is the shared `FramedSink` (20 ms frames, flushed at once on barge-in);
+`BotAudioTrack` is the aiortc track that pops one frame every 20 ms (silence when the
 queue is empty). `flush` clears the queue at once: that is the barge-in cut.
 `CallerAudio` turns the browser's decoded Opus frames (48 kHz, often stereo) into 16 kHz
 mono PCM16 for the pipeline's front end.
@@ -11,55 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import fractions
-from collections import deque
 
 import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamTrack
 
 from voicebot.clock import MonotonicClock
+from voicebot.transports.framed import FramedSink
 
-FRAME_S = 0.02
 OUT_RATE = 48000
 IN_RATE = 16000
 
 
-class WebRtcSink:
-    """Bot audio queue at 48 kHz (Opus's native rate), drained by `BotAudioTrack` in real time."""
+class WebRtcSink(FramedSink):
+    """Bot audio at 48 kHz (Opus's native rate), drained by `BotAudioTrack` in real time."""
 
     def __init__(self, clock: MonotonicClock, sample_rate: int = OUT_RATE) -> None:
-        self.clock = clock
-        self.sample_rate = sample_rate
-        self.frame = int(sample_rate * FRAME_S)
-        self.out: deque[np.ndarray] = deque()
-        self.flushes: list[float] = []
-        self.frames_sent = 0
-        self.voiced_frames_sent = 0
-
-    def queued_s(self) -> float:
-        return len(self.out) * FRAME_S
-
-    def play(self, pcm: np.ndarray, t: float) -> tuple[float, float]:
-        """Queue behind what is already queued; (start, end) on the call clock."""
-        pcm = np.asarray(pcm, dtype=np.int16)
-        n = self.frame
-        pad = (-len(pcm)) % n
-        if pad:
-            pcm = np.concatenate([pcm, np.zeros(pad, np.int16)])
-        start = self.clock.now() + self.queued_s()
-        self.out.extend(pcm[i : i + n] for i in range(0, len(pcm), n))
-        return start, start + len(pcm) / self.sample_rate
-
-    def flush(self, t: float) -> None:
-        self.out.clear()
-        self.flushes.append(t)
+        super().__init__(clock, sample_rate)
 
     def next_frame(self) -> np.ndarray:
-        self.frames_sent += 1
-        if self.out:
-            self.voiced_frames_sent += 1
-            return self.out.popleft()
-        return np.zeros(self.frame, np.int16)
+        frame = super().next_frame()
+        return np.zeros(self.frame, np.int16) if frame is None else frame
 
 
 class BotAudioTrack(MediaStreamTrack):

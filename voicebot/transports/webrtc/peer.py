@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -48,21 +49,15 @@ class WebRtcConfig:
 
 class BrowserCall:
     def __init__(self, services: Services, plan: Dialplan, config: WebRtcConfig) -> None:
-        from voicebot.gateway import create_session
-
         self.services = services
         self.plan = plan
         self.config = config
         self.clock = MonotonicClock()
         self.sink = WebRtcSink(self.clock)
         self.control = WebRtcControl(self)
-        self.session: CallSession = create_session(
-            services, plan, clock=self.clock, sink=self.sink, control=self.control,
-            in_rate=IN_RATE, started_at=datetime.now(UTC),
-        )  # fmt: skip
-        self.call_id = self.session.record.call_id
+        self.session: CallSession | None = None  # set once the connection is up
+        self.call_id = uuid.uuid4().hex[:12]
         self._early: list[dict[str, Any]] = []  # captions from before the data channel opened
-        tap_dialog(self.session.dialog, self.caption)  # live captions for the page
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.channel: Any = None
         self.connected = asyncio.Event()
@@ -122,21 +117,31 @@ class BrowserCall:
         if self.pc.connectionState != "connected":
             await self.close("not connected")
             return
-        rec = self.session.record
-        rec.channel = "webrtc"
-        store = self.services.calls
-        store.start(rec)
+        from voicebot.gateway import CallSetup, run_call
+
+        setup = CallSetup(
+            clock=self.clock, sink=self.sink, control=self.control, in_rate=IN_RATE, channel="webrtc",
+            called=f"webrtc:{self.plan.name}", caller="browser", call_id=self.call_id,
+            started_at=datetime.now(UTC), stats=self._stats,
+        )  # fmt: skip
+        end_reason = "error"
+        try:
+            session = await run_call(self.services, self.plan, setup, on_session=self._started)
+            end_reason = session.end_reason or "done"
+        finally:
+            await self.close(end_reason)
+
+    def _started(self, session: CallSession) -> None:
+        self.session = session
+        tap_dialog(session.dialog, self.caption)  # live captions for the page
         self.started = True
         self.send(self._connected())
         self._flush_captions()
-        try:
-            await self.session.run(called=f"webrtc:{self.plan.name}", caller="browser")
-        finally:
-            rec.transport = {"rx_frames": self.rx_frames, "rx_dropped": self.rx_dropped,
-                                   "tx_voiced_frames": self.sink.voiced_frames_sent,
-                                   "flushes": len(self.sink.flushes)}  # fmt: skip
-            await self.close(self.session.end_reason or "done")
-            store.finish(rec)
+
+    def _stats(self) -> dict[str, Any]:
+        dropped = self.rx_dropped + (self.session.inbox.dropped if self.session else 0)
+        return {"rx_frames": self.rx_frames, "rx_dropped": dropped,
+                "tx_voiced_frames": self.sink.voiced_frames_sent, "flushes": len(self.sink.flushes)}  # fmt: skip
 
     async def _read_audio(self, track: MediaStreamTrack) -> None:
         convert = CallerAudio(IN_RATE)
@@ -146,16 +151,14 @@ class BrowserCall:
             except MediaStreamError:
                 break
             self.rx_frames += 1
-            if not self.started or self.session.finished or not isinstance(frame, av.AudioFrame):
+            session = self.session
+            if session is None or session.finished or not isinstance(frame, av.AudioFrame):
                 continue
             pcm = convert.convert(frame)
             if not len(pcm):
                 continue
             t = max(0.0, self.clock.now() - len(pcm) / IN_RATE)
-            try:
-                self.session.inbox.put_nowait(AudioFrame(pcm, IN_RATE, t))
-            except asyncio.QueueFull:
-                self.rx_dropped += 1
+            session.inbox.submit(AudioFrame(pcm, IN_RATE, t))
         self.caller_hangup()
 
     def _connected(self) -> dict[str, Any]:
@@ -191,26 +194,26 @@ class BrowserCall:
 
     def request_callback(self, number: str) -> bool:
         """The page's callback form: a Danish phone number to call back when nobody could answer."""
-        from voicebot.calls.record import CallbackRequest
         from voicebot.transports.webrtc.control import danish_number
 
         clean = danish_number(number)
         if clean is None:
             self.send({"type": "callback", "ok": False})
             return False
-        self.session.record.callback = CallbackRequest(clean, "transfer_failed")
+        if self.session is None:
+            return False
+        self.session.recorder.callback(clean, "transfer_failed")
         self.send({"type": "callback", "ok": True})
         return True
 
     def caller_hangup(self) -> None:
-        if self.started and not self.hung_up and not self.closed and not self.session.finished:
+        session = self.session
+        if session is not None and not self.hung_up and not self.closed and not session.finished:
             self.hung_up = True
             self._put(CallerHangup(self.clock.now()))
 
     def _put(self, item: Any) -> None:
-        try:
-            self.session.inbox.put_nowait(item)
-        except asyncio.QueueFull:
+        if self.session is not None and not self.session.inbox.submit(item):
             log.warning("webrtc call %s: inbox full", self.call_id)
 
     # ------------------------------------------------------------------ Messenger
@@ -251,10 +254,6 @@ class WebRtcGateway:
         if len(self.calls) >= self.config.max_calls:
             raise TransportError("too many browser calls")
         plan = self.services.dialplans.get(dialplan)
-        loop = asyncio.get_running_loop()
-        # Load the engines off the event loop; create_session then finds them cached.
-        await loop.run_in_executor(None, self.services.recognizer, plan)
-        await loop.run_in_executor(None, self.services.synthesizer, plan)
         call = BrowserCall(self.services, plan, self.config)
         try:
             answer = await call.answer(sdp, kind)
@@ -278,11 +277,13 @@ class WebRtcGateway:
 
     def hangup(self, call_id: str) -> bool:
         call = self.calls.get(call_id)
-        if call is None:
-            return False
+        if call is None or call.closed or (call.session is not None and call.session.finished):
+            return False  # no such call, or it is already over
         call.caller_hangup()
         if not call.started:
-            asyncio.ensure_future(call.close("caller hung up"))
+            task = asyncio.ensure_future(call.close("caller hung up"))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return True
 
     async def close(self) -> None:

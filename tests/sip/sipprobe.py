@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from rtpcap import FRAME, PT_PCMU, parse_rtp, rtp_packet
 
 from voicebot.audio.g711 import ulaw_decode, ulaw_encode
-from voicebot.transports.sip.rtpcap import FRAME, PT_PCMU, parse_rtp, rtp_packet
 
 
 @dataclass

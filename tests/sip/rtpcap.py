@@ -1,7 +1,8 @@
-"""RTP packets and pcap files, written with `struct` only: one pcap per call carrying both the
-caller's G.711 speech and RFC 4733 DTMF events (sipp's `play_pcap_audio` replays it).
+"""RTP packets for test callers: one stream per call carrying both the caller's G.711 speech and
+RFC 4733 DTMF events (sipp's `play_pcap_audio` replays its pcap).
 
-Pure: no sockets, no clock. Used by the SIP tests and the capacity benchmark.
+Pure: no sockets, no clock. Used by the SIP tests and the SIP benchmarks (a test tool, not
+part of the gateway).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from voicebot.audio.g711 import alaw_encode, ulaw_encode
+from voicebot.suite.pcap import write_udp_pcap
 
 PT_PCMU, PT_PCMA, PT_EVENT = 0, 8, 101
 FRAME = 160  # samples per 20 ms at 8 kHz
@@ -79,23 +81,5 @@ def call_stream(
 
 def write_pcap(path: Path, stream: list[RtpEvent], src: tuple[str, int] = ("10.0.0.1", 40000),
                dst: tuple[str, int] = ("10.0.0.2", 40002)) -> Path:
-    """Ethernet/IPv4/UDP pcap of `stream`; sipp rewrites the addresses when it replays it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sip_, dip = bytes(map(int, src[0].split("."))), bytes(map(int, dst[0].split(".")))
-    with path.open("wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for ident, ev in enumerate(stream):
-            udp = struct.pack("!HHHH", src[1], dst[1], 8 + len(ev.data), 0) + ev.data
-            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), ident & 0xFFFF, 0, 64, 17, 0, sip_, dip)
-            ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
-            frame = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + udp
-            sec, usec = divmod(int(round(ev.t * 1e6)), 1_000_000)
-            f.write(struct.pack("<IIII", 1_700_000_000 + sec, usec, len(frame), len(frame)) + frame)
-    return path
-
-
-def _checksum(header: bytes) -> int:
-    total = sum(struct.unpack(f"!{len(header) // 2}H", header))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+    """Ethernet/IPv4/UDP pcap of `stream` (the project's one pcap writer, on dpkt)."""
+    return write_udp_pcap(path, [(ev.t, ev.data) for ev in stream], src, dst)

@@ -1,5 +1,6 @@
-"""The Danish cardinal number vocabulary, shared by ASR scoring (`asr/numbers.py`) and intent
-entities (`intent/numbers.py`), so both read the same words as the same numbers."""
+"""The Danish number vocabulary: cardinal words (with the spellings recognisers produce) and
+ordinals, read by the parser and spoken by the reader, so every part of the gateway reads the
+same words as the same numbers."""
 
 from __future__ import annotations
 
@@ -16,4 +17,13 @@ TENS = {
 MULTIPLIERS = {
     "hundrede": 100, "hundred": 100, "tusind": 1000, "tusinde": 1000, "million": 10**6, "millioner": 10**6,
     "milliard": 10**9, "milliarder": 10**9,
+}  # fmt: skip
+ORDINALS_BELOW_20 = (
+    "nulte", "første", "anden", "tredje", "fjerde", "femte", "sjette", "syvende", "ottende", "niende",
+    "tiende", "ellevte", "tolvte", "trettende", "fjortende", "femtende", "sekstende", "syttende", "attende",
+    "nittende",
+)  # fmt: skip
+ORDINAL_TENS = {
+    2: "tyvende", 3: "tredivte", 4: "fyrretyvende", 5: "halvtredsindstyvende", 6: "tresindstyvende",
+    7: "halvfjerdsindstyvende", 8: "firsindstyvende", 9: "halvfemsindstyvende",
 }  # fmt: skip

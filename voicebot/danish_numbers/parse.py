@@ -1,7 +1,9 @@
-"""Danish number words → int: 'enogtyve' → 21, 'nitten hundrede og halvfems' → 1990, ordinals too.
+"""Danish number words → numbers: 'enogtyve' → 21, 'nitten hundrede og halvfems' → 1990, ordinals too.
 
+One parser for intent entities (`find_numbers`, `parse_number`) and ASR scoring (`words_to_digits`).
 Words are split into number morphemes by dynamic programming, so run-together spellings
-('firehundredefiretusinde') and spaced ones ('fire og tyve') parse alike. Pure functions.
+('firehundredefiretusinde') and spaced ones ('fire og tyve') parse alike. A digit sequence read
+one by one ('to tre fire') stays three numbers. Pure functions.
 """
 
 from __future__ import annotations
@@ -9,15 +11,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from voicebot.danish_numbers import MULTIPLIERS as _MULT
-from voicebot.danish_numbers import TENS as _TENS
-from voicebot.danish_numbers import UNITS as _SMALL
+from voicebot.danish_numbers.vocabulary import MULTIPLIERS as _MULT
+from voicebot.danish_numbers.vocabulary import ORDINALS_BELOW_20
+from voicebot.danish_numbers.vocabulary import TENS as _TENS
+from voicebot.danish_numbers.vocabulary import UNITS as _SMALL
 
 _ORD_SMALL = {
-    "nulte": 0, "første": 1, "foerste": 1, "forste": 1, "anden": 2, "andet": 2, "tredje": 3, "tredie": 3,
-    "fjerde": 4, "femte": 5, "sjette": 6, "syvende": 7, "ottende": 8, "niende": 9, "ninende": 9, "tiende": 10,
-    "ellevte": 11, "elvte": 11, "tolvte": 12, "trettende": 13, "fjortende": 14, "femtende": 15, "sekstende": 16,
-    "syttende": 17, "attende": 18, "nittende": 19,
+    **{w: v for v, w in enumerate(ORDINALS_BELOW_20)},
+    # spellings recognisers and typists produce
+    "foerste": 1, "forste": 1, "andet": 2, "tredie": 3, "ninende": 9, "elvte": 11,
 }  # fmt: skip
 _ORD_TENS = {"tyvende": 20, "tredivte": 30, "tredevte": 30}
 _MORPHEMES: dict[str, tuple[str, int]] = {
@@ -33,24 +35,38 @@ _DIGITS = re.compile(r"^\d{1,3}(?:\.\d{3})+$|^\d+$")
 
 
 @lru_cache(maxsize=8192)
-def split_word(word: str) -> tuple[tuple[str, int], ...] | None:
-    """'enogtyve' → (small 1, og, tens 20); None when the word is not made of number morphemes."""
+def _split(word: str) -> tuple[tuple[str, int, str], ...] | None:
+    """'enogtyve' → (small 1 'en', og, tens 20 'tyve'); None when the word is not made of number morphemes."""
     n = len(word)
-    best: list[tuple[tuple[str, int], ...] | None] = [None] * (n + 1)
+    best: list[tuple[tuple[str, int, str], ...] | None] = [None] * (n + 1)
     best[0] = ()
     for i in range(n):
-        if best[i] is None:
+        start = best[i]
+        if start is None:
             continue
         for j in range(i + 1, min(n, i + _MAXLEN) + 1):
             m = _MORPHEMES.get(word[i:j])
             if m is not None:
-                cand = best[i] + (m,)  # type: ignore[operator]
-                if best[j] is None or len(cand) < len(best[j]):  # type: ignore[arg-type]
+                cand = (*start, (m[0], m[1], word[i:j]))
+                known = best[j]
+                if known is None or len(cand) < len(known):
                     best[j] = cand
     out = best[n]
     if not out or out[0][0] == "og" or out[-1][0] == "og":
         return None
     return out
+
+
+def split_word(word: str) -> tuple[tuple[str, int], ...] | None:
+    """'enogtyve' → (small 1, og, tens 20); None when the word is not made of number morphemes."""
+    parts = _split(word)
+    return None if parts is None else tuple((kind, v) for kind, v, _ in parts)
+
+
+def split_morphemes(word: str) -> list[str] | None:
+    """'femogtyve' → ['fem', 'og', 'tyve']; None when the word is not (only) a number word."""
+    parts = _split(word)
+    return None if parts is None else [text for _, _, text in parts]
 
 
 def _value(parts: list[tuple[str, int]]) -> tuple[int, bool] | None:
@@ -111,8 +127,9 @@ def parse_ordinal(text: str) -> int | None:
     return res[0] if res and res[1] else None
 
 
-def find_numbers(words: list[str]) -> list[tuple[int, int, int, bool]]:
-    """Numbers in a word list: (start, end, value, is_ordinal). A lone 'en'/'et' is an article, not 1."""
+def find_numbers(words: list[str], *, articles: bool = False) -> list[tuple[int, int, int, bool]]:
+    """Numbers in a word list: (start, end, value, is_ordinal). A lone 'en'/'et' is an article, not 1,
+    unless `articles` (scoring reads both sides alike, so there 'en' may be 1)."""
     found: list[tuple[int, int, int, bool]] = []
     i = 0
     while i < len(words):
@@ -135,9 +152,22 @@ def find_numbers(words: list[str]) -> list[tuple[int, int, int, bool]]:
             j += 1
         if best is not None:
             end, (val, is_ord) = best
-            if not (end - i == 1 and words[i] in ("en", "et", "een", "ni", "anden", "andet")):
+            if articles or not (end - i == 1 and words[i] in ("en", "et", "een", "ni", "anden", "andet")):
                 found.append((i, end, val, is_ord))
             i = end
         else:
             i += 1
     return found
+
+
+def words_to_digits(tokens: list[str]) -> list[str]:
+    """Replace runs of Danish cardinal words in `tokens` (lower case) by digit strings, for scoring.
+    'en'/'et' count as 1 on both sides of a comparison, which keeps articles harmless."""
+    out: list[str] = []
+    i = 0
+    for start, end, value, ordinal in find_numbers(tokens, articles=True):
+        out.extend(tokens[i:start])
+        out.extend(tokens[start:end] if ordinal else [str(value)])
+        i = end
+    out.extend(tokens[i:])
+    return out

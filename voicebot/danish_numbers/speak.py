@@ -1,23 +1,18 @@
-"""Danish number words: cardinals, ordinals, years, clock times and telephone pairs.
+"""Numbers read out in Danish: cardinals, ordinals, years, clock times and telephone pairs.
 
-Pure functions over ints; the text normaliser (`normalize_da`) decides which reading applies.
+Pure functions over ints; the TTS text normaliser (`tts/normalize_da`) decides which reading applies.
 """
 
 from __future__ import annotations
+
+from voicebot.danish_numbers.vocabulary import ORDINAL_TENS, ORDINALS_BELOW_20
 
 _UNITS = ("nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni")
 _TEENS = ("ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten")
 _TENS = {2: "tyve", 3: "tredive", 4: "fyrre", 5: "halvtreds", 6: "tres", 7: "halvfjerds", 8: "firs", 9: "halvfems"}
 
-_ORD_SMALL = (
-    "nulte", "første", "anden", "tredje", "fjerde", "femte", "sjette", "syvende", "ottende", "niende",
-    "tiende", "ellevte", "tolvte", "trettende", "fjortende", "femtende", "sekstende", "syttende", "attende",
-    "nittende",
-)  # fmt: skip
-_ORD_TENS = {
-    2: "tyvende", 3: "tredivte", 4: "fyrretyvende", 5: "halvtredsindstyvende", 6: "tresindstyvende",
-    7: "halvfjerdsindstyvende", 8: "firsindstyvende", 9: "halvfemsindstyvende",
-}  # fmt: skip
+_ORD_SMALL = ORDINALS_BELOW_20
+_ORD_TENS = ORDINAL_TENS
 
 MONTHS = (
     "januar", "februar", "marts", "april", "maj", "juni",
