@@ -9,8 +9,9 @@ from dialogkit import understood
 from voicebot.calls.record import CallRecord, Turn
 from voicebot.dialog.machine import Dialog
 from voicebot.dialog.plan import Dialplan
-from voicebot.frames import CallStarted, Transcript, Transfer, TurnResult
-from voicebot.intent.base import IntentResult
+from voicebot.frames import CallStarted, Say, Transcript, Transfer, TurnResult
+from voicebot.intent.base import POINTER, IntentResult
+from voicebot.pipeline.recorder import CallRecorder
 from voicebot.transports.sip.headers import handover_headers
 
 TABLE = {"noget med pas": ("pas", 0.123), "måske pas": ("pas", 0.45), "nej": ("nej", 0.9), "ja": ("ja", 0.9),
@@ -61,3 +62,16 @@ def test_a_guess_the_caller_denies_stays_out_of_the_handoff():
 def test_a_confirmed_guess_is_acted_on():
     dialog, record, _ = _call("måske pas", "ja", "flytning")
     assert record.intents == ["pas", "flytning"] and dialog.answered == ["pas", "flytning"]
+
+
+def test_a_pointer_is_an_answer_so_the_call_is_contained():
+    plan = Dialplan.model_validate({"kommune": "Odder"})
+    dialog = Dialog(plan, None, "c2")
+    dialog.on(CallStarted(0.0, "c2"), 0.0)
+    res = IntentResult(POINTER, 0.9, {"pointer": "skat"}, "Spørgsmål om skat besvarer Skattestyrelsen.")
+    acts = dialog.on(Transcript("hvordan får jeg min årsopgørelse", 0.9, 1.0, 2.0, 2.1, intent=res), 2.1)
+    says = [a.text for a in acts if isinstance(a, Say)]
+    assert says[0].startswith("Spørgsmål om skat besvarer Skattestyrelsen.") and "Er der andet" in says[0]
+    assert dialog.answered == [POINTER] and dialog.intents == [POINTER]
+    record = CallRecord("c2", plan.name, plan.kommune, "2026-03-10T10:00:00+01:00")
+    assert CallRecorder(record).finish("caller_hangup", dialog.answered).outcome == "contained"
