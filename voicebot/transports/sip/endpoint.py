@@ -183,6 +183,9 @@ class SipEndpoint:
                     self._post(_set_result, fut, result)
 
     def _reap(self) -> None:
+        """Free finished calls here, on the owner thread. A caller and its agent leg point at each
+        other; the cycle is broken first, or Python's cyclic GC would free them later from whatever
+        thread it happens to run in, and pjlib aborts the process on an unregistered thread."""
         if self._dead:
             dead, self._dead = self._dead, []
             for call in dead:
@@ -190,6 +193,10 @@ class SipEndpoint:
                 if port is not None:
                     call.port = None
                     del port
+                if getattr(call, "agent", None) is not None and call.agent.gone:
+                    call.agent = None
+                if isinstance(call, AgentCall) and call.caller.gone:
+                    call.caller.agent = None
             del dead
 
     def _lib_stop(self) -> None:
