@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,7 @@ async def run_call(
 
 
 def _after_call(services: Services, plan: Dialplan, session: CallSession, setup: CallSetup) -> None:
+    purge_expired(getattr(services, "calls", None), plan, datetime.fromisoformat(session.record.started_at))
     if services.call_log is not None:
         line = session.record.to_dict()
         if setup.log_extra is not None:
@@ -177,6 +178,18 @@ def _after_call(services: Services, plan: Dialplan, session: CallSession, setup:
         save_recorded_call(services, plan, session)
     except OSError as exc:  # record mode is best effort; the call itself is done
         log.error("call %s: could not save the recorded case: %s", session.record.call_id, exc)
+
+
+def purge_expired(calls: CallStore | None, plan: Dialplan, now: datetime) -> None:
+    """The dialplan's retention: its calls that started `retention_days` before `now` (the start of
+    the call just finished, so a replay on a virtual date keeps its own timeline) leave the call log."""
+    if calls is None:
+        return
+    cutoff = (now - timedelta(days=plan.retention_days)).astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        calls.purge(plan.name, cutoff)
+    except Exception as exc:  # noqa: BLE001 - a failed purge must not fail the call; the next call retries
+        log.error("dialplan %s: could not purge old calls: %s", plan.name, type(exc).__name__)
 
 
 def records_calls(services: Services, plan: Dialplan) -> bool:

@@ -115,6 +115,7 @@ def test_call_page_captions_no_agent_and_callback(server: Server, tmp_path: Path
     low = [(name, round(ratio, 2)) for name, ratio in page["contrast"] if ratio < 4.5]
     assert low == [], low
     assert "Testby Kommune" in page["privacy"] and "gemmer" in page["privacy"] and "Lyden" in page["privacy"]
+    assert "i 30 dage" in page["privacy"]  # the dialplan's retention_days (default)
     kinds = [c[0] for c in page["captions"]]
     assert kinds[0] == "bot" and "caller" in kinds
     assert any(c[0] == "caller" and c[1].strip() for c in page["captions"])

@@ -1,5 +1,5 @@
 """What the citizens' call page shows about a dialplan: its name as people know it, and the
-privacy notice (what the call stores, and whether audio is recorded). Pure: the caller passes
+privacy notice (what the call stores, for how long, and whether audio is recorded). Pure: the caller passes
 whether this server records audio for the plan (voicebot.gateway.records_calls)."""
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ def privacy_notice(plan: Dialplan, records_audio: bool) -> str:
     parts = [
         f"Du taler med en automatisk assistent for {who}. Det du siger, bliver lavet om til tekst, "
         "så assistenten kan svare, og du ser teksten her på siden.",
-        "Kommunen gemmer teksten, emnet og udfaldet af samtalen i sin opkaldslog, og en medarbejder, "
-        "du bliver stillet videre til, får de samme oplysninger.",
+        f"Kommunen gemmer teksten, emnet og udfaldet af samtalen i sin opkaldslog i {plan.retention_days} dage, "
+        "og en medarbejder, du bliver stillet videre til, får de samme oplysninger.",
         "Lyden bliver optaget for at forbedre servicen." if records_audio else "Lyden bliver ikke gemt.",
         "Sig ikke dit CPR-nummer, med mindre en medarbejder beder om det.",
     ]

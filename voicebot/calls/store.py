@@ -66,6 +66,15 @@ class CallStore:
     def add_callback(self, record: CallRecord, request: CallbackRequest) -> None:
         """A callback request of a live call: written with the record at `finish`."""
 
+    def purge(self, dialplan: str, before: str) -> int:
+        """Delete the finished calls of `dialplan` that started before `before` (ISO 8601, UTC)."""
+        ph = self._ph
+        with self._lock:
+            sql = f"DELETE FROM calls WHERE dialplan = {ph} AND started_at < {ph}"
+            cur = self._conn.execute(sql, (dialplan, before))
+            self._commit()
+            return int(cur.rowcount or 0)
+
     def finish(self, record: CallRecord) -> None:
         ph = self._ph
         row = (record.call_id, record.dialplan, record.kommune, record.started_at, record.outcome, record.to_json(None))

@@ -274,6 +274,11 @@ class Dialplan(Strict):
     language: Literal["da"] = "da"
     greeting: Message = msg("Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med?")
     recording_consent: Message | None = None
+    retention_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="days the call log keeps a call of this dialplan (its text, topics and outcome); "
+        "older calls are deleted after each call, and the browser call page says so",
+    )  # fmt: skip
     messages: Messages = Messages()
     engines: Engines = Engines()
     vocabulary: list[str] = Field(default=[], description="words to bias speech recognition towards")
