@@ -66,6 +66,10 @@ async def _page(server: Server, tmp: Path, shots: Path) -> dict[str, Any]:
         await browser.js("document.getElementById('call').click()")
         await browser.wait_for("document.body.dataset.state === 'connected'", 30, "page not connected")
         out["call_id"] = await browser.js("document.body.dataset.callId")
+        out["live_buttons"] = await browser.js(
+            "['call', 'hangup'].map(id => [document.getElementById(id).disabled,"
+            " getComputedStyle(document.getElementById(id)).backgroundColor])"
+        )
         # the question starts 7 s into the microphone file: its caption, then the bot's answer
         await browser.wait_for(
             "(() => { const li = [...document.querySelectorAll('#captions li')].map(l => l.className);"
@@ -116,6 +120,8 @@ def test_call_page_captions_no_agent_and_callback(server: Server, tmp_path: Path
     assert low == [], low
     assert "Testby Kommune" in page["privacy"] and "gemmer" in page["privacy"] and "Lyden" in page["privacy"]
     assert "i 30 dage" in page["privacy"]  # the dialplan's retention_days (default)
+    (call_off, call_bg), (hangup_off, hangup_bg) = page["live_buttons"]
+    assert call_off and not hangup_off and call_bg == "rgb(118, 118, 118)" != hangup_bg  # disabled looks disabled
     kinds = [c[0] for c in page["captions"]]
     assert kinds[0] == "bot" and "caller" in kinds
     assert any(c[0] == "caller" and c[1].strip() for c in page["captions"])
