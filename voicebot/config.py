@@ -40,6 +40,11 @@ class Settings:
     sip_jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
     # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
     sip_trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
+    # browser calls: the local SIP port from which a caller who asks for a person is bridged to the
+    # dialplan's agent queue (0 = no agent bridge: the transfer fails and the page offers a call back)
+    webrtc_agent_sip_port: int = field(
+        default_factory=lambda: int(os.environ.get("VOICEBOT_WEBRTC_AGENT_SIP_PORT", "0"))
+    )
 
 
 def load_settings() -> Settings:

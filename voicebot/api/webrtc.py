@@ -43,9 +43,10 @@ class Offer(BaseModel):
 def gateway(request: Request) -> Any:
     state = request.app.state
     if getattr(state, "webrtc", None) is None:
-        from voicebot.transports.webrtc.peer import WebRtcGateway
+        from voicebot.transports.webrtc.peer import WebRtcConfig, WebRtcGateway
 
-        state.webrtc = WebRtcGateway(state.services)
+        port = getattr(state.services.settings, "webrtc_agent_sip_port", 0)
+        state.webrtc = WebRtcGateway(state.services, WebRtcConfig(agent_sip_port=port))
     return state.webrtc
 
 

@@ -1,7 +1,8 @@
 // The browser leg: microphone → WebRTC → the gateway's call pipeline → bot audio back.
 // The data channel "control" carries DTMF and hang-up from the page, and connected / caption /
 // transferring / transfer / transfer_failed / callback / hangup from the gateway.
-// State for people and for tests lives on <body>: data-state, data-call-id, data-bot-energy.
+// State for people and for tests lives on <body>: data-state (idle, calling, connected,
+// transferring, bridged, no_agent, transferred, ended, error), data-call-id, data-bot-energy.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let pc = null, dc = null, statsTimer = null, mic = null, plans = [], hours = null;
@@ -9,7 +10,7 @@ let pc = null, dc = null, statsTimer = null, mic = null, plans = [], hours = nul
 function setState(state, text) {
   document.body.dataset.state = state;
   $("status").textContent = text;
-  const live = ["calling", "connected", "transferring", "no_agent"].includes(state);
+  const live = ["calling", "connected", "transferring", "no_agent", "bridged"].includes(state);
   $("call").disabled = live;
   $("hangup").disabled = !live;
   $("dialplan").disabled = live;
@@ -106,7 +107,7 @@ function onMessage(msg) {
   } else if (msg.type === "caption") caption(msg.who, msg.text);
   else if (msg.type === "transferring") setState("transferring", "Vi prøver at finde en medarbejder …");
   else if (msg.type === "transfer" && msg.answered) {
-    setState("transferred", "Du er stillet videre");
+    setState("bridged", "Du er stillet videre");
     endScreen("transferred", "Du er stillet videre", "En medarbejder har taget samtalen.", false);
   } else if (msg.type === "transfer_failed") {
     setState("no_agent", "Ingen medarbejder kunne tage samtalen");
@@ -126,7 +127,7 @@ function onMessage(msg) {
   } else if (msg.type === "hangup") {
     const state = document.body.dataset.state;
     if (["ended", "error", "idle"].includes(state)) return;  // the page hung up first
-    if (state === "transferred") end("transferred", "Du er stillet videre");
+    if (state === "bridged") end("transferred", "Samtalen med medarbejderen er slut");
     else if (state === "no_agent") end("ended", "Samtalen er slut");
     else {
       end("ended", "Samtalen er slut");

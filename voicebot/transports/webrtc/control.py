@@ -38,6 +38,7 @@ class WebRtcControl:
     def __init__(self, peer: Messenger, bridge: Bridge | None = None) -> None:
         self.peer = peer
         self.bridge = bridge
+        self.via: str | None = None  # "bridge" once an agent answered (the record's transfer_via)
         self.transfers: list[tuple[str, dict[str, Any]]] = []
 
     async def transfer(self, target: str, context: dict[str, Any]) -> bool:
@@ -50,6 +51,7 @@ class WebRtcControl:
             except Exception:  # the agent leg is an adapter boundary: a failure is "nobody answered"
                 log.exception("browser call: agent bridge failed")
         if answered:
+            self.via = "bridge"
             summary = {k: v for k, v in context.items() if _plain(v) and k in ("kommune", "intents", "reason")}
             self.peer.send({"type": "transfer", "answered": True, "context": summary})
         else:
