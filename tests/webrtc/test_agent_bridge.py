@@ -59,6 +59,11 @@ def bridged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
         f"transfer:\n  human_queue: bs\n  queues: {{bs: \"sip:agent@127.0.0.1:{agent_port}\"}}\n",
         encoding="utf-8",
     )
+    (plans / "nobody.yaml").write_text(  # an agent queue where no phone answers
+        "schema: 1\nkommune: Tomby\ngreeting: \"Goddag, du har ringet til Tomby Kommune.\"\n"
+        f"transfer:\n  human_queue: bs\n  queues: {{bs: \"sip:agent@127.0.0.1:{_free_port()}\"}}\n",
+        encoding="utf-8",
+    )
     settings = dataclasses.replace(load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}")
     services = build_services(settings, plans)
     app = create_app(services)
@@ -82,9 +87,9 @@ def bridged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
         reset_host_addresses()
 
 
-def _agent(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], Path]:
-    sc = tmp / "agent_echo.xml"
-    sc.write_text((HERE / "scenarios" / "agent_echo.xml").read_text(encoding="utf-8"), encoding="utf-8")
+def _agent(tmp: Path, port: int, name: str = "agent_echo.xml") -> tuple[subprocess.Popen[bytes], Path]:
+    sc = tmp / name
+    sc.write_text((HERE / "scenarios" / name).read_text(encoding="utf-8"), encoding="utf-8")
     proc = subprocess.Popen(
         ["sipp", "-sf", str(sc), "-i", "127.0.0.1", "-p", str(port), "-mp", str(_free_port()), "-rtp_echo",
          "-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error", "-trace_msg", "-message_file",
@@ -101,7 +106,8 @@ def _log(sc: Path) -> str:
 
 async def _bridge_call(server: Server, tmp: Path, shots: Path) -> dict[str, Any]:
     speech = espeak_pcm("Jeg vil gerne have hjælp til mit pas.", RATE)
-    write_wav(tmp / "mic.wav", np.concatenate([np.zeros(2 * RATE, np.int16), speech, np.zeros(RATE, np.int16)]), RATE)
+    talk = np.concatenate([speech, np.zeros(RATE // 4, np.int16)])
+    write_wav(tmp / "mic.wav", np.tile(talk, 6), RATE)  # the caller keeps talking (Chromium loops the file)
     browser = Browser(tmp / "profile", tmp / "mic.wav", tmp / "chromium.log")
     out: dict[str, Any] = {}
     try:
@@ -115,7 +121,7 @@ async def _bridge_call(server: Server, tmp: Path, shots: Path) -> dict[str, Any]
         await browser.wait_for("document.body.dataset.state === 'bridged'", 40, "not bridged")
         out["hangup_enabled"] = await browser.js("!document.getElementById('hangup').disabled")
         before = float(await browser.js("document.body.dataset.botEnergy"))
-        await asyncio.sleep(3.0)  # the agent echoes what the browser sends
+        await asyncio.sleep(4.0)  # the agent echoes what the browser sends
         out["energy_gain"] = float(await browser.js("document.body.dataset.botEnergy")) - before
         out["page"] = await browser.js("document.body.innerText")
         await browser.screenshot(shots / "call-bridged.png")
@@ -153,3 +159,64 @@ def test_key_0_bridges_the_browser_to_a_sip_agent(bridged: tuple[Server, int], t
     record = asyncio.run(_record(server.url, page["call_id"]))
     assert record["outcome"] == "transferred" and record["transfer_via"] == "bridge", record
     assert "failed" not in record["transfer"]
+
+
+async def _nobody_answers(server: Server, tmp: Path) -> str:
+    write_wav(tmp / "mic.wav", np.zeros(RATE, np.int16), RATE)
+    browser = Browser(tmp / "profile", tmp / "mic.wav", tmp / "chromium.log")
+    try:
+        await browser.open(f"{server.url}/call")
+        await browser.wait_for("document.querySelectorAll('#dialplan option').length > 1", 15, "no dialplans listed")
+        await browser.js("document.getElementById('dialplan').value = 'nobody'")
+        await browser.js("document.getElementById('call').click()")
+        await browser.wait_for("document.body.dataset.state === 'connected'", 30, "page not connected")
+        call_id = str(await browser.js("document.body.dataset.callId"))
+        await browser.js("document.querySelector('#keypad button[aria-label^=\"Tast 0\"]').click()")
+        await browser.wait_for("document.body.dataset.state === 'no_agent'", 40, "no 'no agent' screen")
+        assert "Du er stillet videre" not in await browser.js("document.body.innerText")
+        await browser.js("document.getElementById('hangup').click()")
+        return call_id
+    finally:
+        await browser.close()
+
+
+def test_with_a_bridge_but_no_agent_answering_the_page_offers_a_call_back(bridged: tuple[Server, int],
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    server, _ = bridged
+    call_id = asyncio.run(asyncio.wait_for(_nobody_answers(server, tmp_path), 90))
+    record = asyncio.run(_record(server.url, call_id))
+    assert record["transfer"]["failed"] is True and record["outcome"] != "transferred"
+
+
+async def _caller_hangs_up(server: Server, tmp: Path) -> str:
+    write_wav(tmp / "mic.wav", np.zeros(RATE, np.int16), RATE)
+    browser = Browser(tmp / "profile", tmp / "mic.wav", tmp / "chromium.log")
+    try:
+        await browser.open(f"{server.url}/call")
+        await browser.wait_for("document.querySelectorAll('#dialplan option').length > 0", 15, "no dialplans listed")
+        await browser.js("document.getElementById('dialplan').value = 'agentby'")
+        await browser.js("document.getElementById('call').click()")
+        await browser.wait_for("document.body.dataset.state === 'connected'", 30, "page not connected")
+        call_id = str(await browser.js("document.body.dataset.callId"))
+        await browser.js("document.querySelector('#keypad button[aria-label^=\"Tast 0\"]').click()")
+        await browser.wait_for("document.body.dataset.state === 'bridged'", 40, "not bridged")
+        await asyncio.sleep(1.0)
+        await browser.js("document.getElementById('hangup').click()")
+        await browser.wait_for("document.body.dataset.state === 'ended'", 10, "page did not hang up")
+        return call_id
+    finally:
+        await browser.close()
+
+
+def test_a_bridged_caller_who_hangs_up_ends_the_agent_call(bridged: tuple[Server, int], tmp_path: Path) -> None:
+    server, agent_port = bridged
+    agent, sc = _agent(tmp_path, agent_port, "agent_waits.xml")
+    try:
+        call_id = asyncio.run(asyncio.wait_for(_caller_hangs_up(server, tmp_path), 90))
+        assert agent.wait(30) == 0, _log(sc)  # the agent got the gateway's BYE
+    finally:
+        if agent.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(agent.pid, signal.SIGKILL)
+    record = asyncio.run(_record(server.url, call_id))
+    assert record["outcome"] == "transferred" and record["transfer_via"] == "bridge"
