@@ -51,14 +51,11 @@ class ChatReply:
 
     @property
     def sources(self) -> list[dict[str, str]]:
+        """Each source of the answer, with whose page it is ("Odder Kommune", "borger.dk", …)."""
         urls = list(self.result.entities.get("sources") or [])
         owners = list(self.result.entities.get("source_owners") or [])
-        if len(owners) != len(urls):  # owners are per distinct owner; give each URL its own
-            from voicebot.intent.knowledge import NATIONAL_DOMAINS, domain_of
-
-            owners = [NATIONAL_DOMAINS.get(domain_of(u), f"{self.result.entities.get('answer_kommune')} Kommune")
-                      for u in urls]  # fmt: skip
-        return [{"url": u, "from": o} for u, o in zip(urls, owners, strict=True)]
+        owners += ["?"] * (len(urls) - len(owners))  # a remote NLU may not say
+        return [{"url": u, "from": o} for u, o in zip(urls, owners, strict=False)]
 
 
 class ChatSession:

@@ -125,7 +125,7 @@ class DanishIntentEngine:
                 entities["aspect"] = aspect
             if ans.sources:
                 entities["sources"] = list(ans.sources)
-                entities["source_owners"] = list(ans.owners)
+                entities["source_owners"] = [self.kb.owner(u, ans.kommune) for u in ans.sources]
         return IntentResult(intent, confidence, entities, ans.text if ans else None, tuple(scored))
 
     def _scope(self, folded: str, kommune: str | None) -> IntentResult | None:
@@ -139,7 +139,8 @@ class DanishIntentEngine:
         ans = self.kb.pointer(name, kommune) if name else None
         if ans is None:
             return None
-        entities: dict[str, Any] = {"pointer": name, "sources": list(ans.sources), "source_owners": list(ans.owners)}
+        owners = [self.kb.owner(u, ans.kommune) for u in ans.sources]
+        entities: dict[str, Any] = {"pointer": name, "sources": list(ans.sources), "source_owners": owners}
         return IntentResult(POINTER, RULE_CONFIDENCE, entities, ans.text, alts)
 
     def details(self, intent: str, kommune: str | None = None) -> tuple[str, ...]:

@@ -133,13 +133,14 @@ class KnowledgeBase:
         name = canonical_kommune(kommune)
         return name if name in self.kommuner else None
 
-    def owners(self, sources: tuple[str, ...], kommune: str | None) -> tuple[str, ...]:
+    def owner(self, url: str, kommune: str | None) -> str:
+        """Whose page `url` is: a national body, the kommune ("Odder Kommune"), or "?"."""
+        national = next((who for d, who in NATIONAL_DOMAINS.items() if on_domain(url, (d,))), None)
         local = self.kommuner.get(kommune or "")
-        out = []
-        for url in sources:
-            national = next((who for d, who in NATIONAL_DOMAINS.items() if on_domain(url, (d,))), None)
-            out.append(national or (f"{local.name} Kommune" if local and on_domain(url, local.domains) else "?"))
-        return tuple(dict.fromkeys(out))
+        return national or (f"{local.name} Kommune" if local and on_domain(url, local.domains) else "?")
+
+    def owners(self, sources: tuple[str, ...], kommune: str | None) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.owner(url, kommune) for url in sources))
 
     def _made(self, text: str, details: tuple[str, ...], sources: tuple[str, ...], kommune: str | None,
               fallback: bool = False) -> Answer:  # fmt: skip
