@@ -9,8 +9,8 @@ cites another kommune's page, or a newspaper, is rejected at load. `Answer.owner
 facts an answer gives ("Odder Kommune", "borger.dk").
 
 Aspects answer the follow-up questions citizens ask most: `price`, `bring`, `deadline`,
-`booking`. A kommune's `answers.<intent>.<aspect>` wins over its facts, which win over the
-shared line. Pointers (`pointer()`) answer questions another authority handles: skat, affald,
+`booking`. A kommune's `answers.<intent>.<aspect>` wins over the shared line. (A local fact
+that mentions kroner is not taken as the price: "pasfoto 130 kroner" is not what a pas costs.) Pointers (`pointer()`) answer questions another authority handles: skat, affald,
 politi, sundhed.
 """
 
@@ -186,11 +186,6 @@ class KnowledgeBase:
             override = local.answers.get(intent) or {}
             if override.get(aspect):
                 return self._made(str(override[aspect]), (), (override["source_url"],), name)
-            if aspect == "price" and "kroner" in (override.get("text") or ""):
-                return self._made(str(override["text"]), (), (override["source_url"],), name)
-            for fact in local.facts.get(intent, []) if aspect == "price" else ():
-                if "kroner" in fact["text"] or "gratis" in fact["text"]:
-                    return self._made(str(fact["text"]), (), (fact["source_url"],), name)
         if topic.get(aspect):
             return self._made(str(topic[aspect]), (), tuple(topic.get("sources") or ()), name)
         return None
