@@ -10,8 +10,8 @@ facts an answer gives ("Odder Kommune", "borger.dk").
 
 Aspects answer the follow-up questions citizens ask most: `price`, `bring`, `deadline`,
 `booking`. A kommune's `answers.<intent>.<aspect>` wins over the shared line. (A local fact
-that mentions kroner is not taken as the price: "pasfoto 130 kroner" is not what a pas costs.) Pointers (`pointer()`) answer questions another authority handles: skat, affald,
-politi, sundhed.
+that mentions kroner is not taken as the price: "pasfoto 130 kroner" is not what a pas costs.)
+Pointers (`pointer()`) answer questions another authority handles: skat, affald, politi, sundhed.
 """
 
 from __future__ import annotations
