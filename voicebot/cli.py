@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from voicebot.errors import VoicebotError
 
-COMMAND_MODULES = ("serve", "replay", "intents", "tts", "dialplan", "sip")
+COMMAND_MODULES = ("serve", "asr_serve", "replay", "intents", "tts", "dialplan", "sip")
 
 
 def build_parser() -> argparse.ArgumentParser:

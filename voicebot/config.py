@@ -33,6 +33,9 @@ class Settings:
         default_factory=lambda: os.environ.get("VOICEBOT_DATABASE_URL", "sqlite:///voicebot.db")
     )
     asr_threads: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_ASR_THREADS", "2")))
+    # A shared ASR service (`voicebot asr-serve`, Wyoming tcp://host:port) that replaces the
+    # in-process default Whisper model; `serve --workers N` sets it for its workers.
+    asr_service_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_ASR_SERVICE") or None)
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
     # record mode: calls to dialplans with recording consent are saved here as regression cases
     record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
@@ -49,3 +52,8 @@ class Settings:
 
 def load_settings() -> Settings:
     return Settings()
+
+
+def secret(name: str) -> str | None:
+    """A credential from the environment, by the name a dialplan gives (e.g. its `api_key_env`)."""
+    return os.environ.get(name) or None

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.asr.base import Recognizer
-from voicebot.asr.factory import create_recognizer
+from voicebot.asr.factory import create_recognizer_for
 from voicebot.asr.vocabulary import build_prompt
 from voicebot.calls.record import CallRecord
 from voicebot.calls.store import CallStore
 from voicebot.config import Settings, load_settings
 from voicebot.dialog.machine import Dialog
-from voicebot.dialog.plan import Dialplan
+from voicebot.dialog.plan import AsrEngine, Dialplan, TtsEngine
 from voicebot.dialog.registry import DialplanRegistry
 from voicebot.intent.base import IntentEngine
 from voicebot.intent.factory import create_intent_engine
@@ -48,22 +48,25 @@ class Services:
     intent_engine: IntentEngine
     calls: CallStore = field(default_factory=CallStore)
     call_log: Path | None = None  # each finished call appended as a JSON line
-    _recognizers: dict[tuple[str, str | None], Recognizer] = field(default_factory=dict)
-    _synths: dict[tuple[str, str | None], Synthesizer] = field(default_factory=dict)
+    _recognizers: dict[str, Recognizer] = field(default_factory=dict)
+    _synths: dict[str, Synthesizer] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def recognizer(self, plan: Dialplan | None = None) -> Recognizer:
-        key = (plan.engines.asr.engine, plan.engines.asr.model) if plan else ("whisper", None)
+        # One engine (and so one remote client, with its pool and breaker) per distinct engine section.
+        cfg = plan.engines.asr if plan else AsrEngine()
+        key = cfg.model_dump_json()
         with self._lock:
             if key not in self._recognizers:
-                self._recognizers[key] = create_recognizer(self.settings, *key)
+                self._recognizers[key] = create_recognizer_for(self.settings, cfg)
             return self._recognizers[key]
 
     def synthesizer(self, plan: Dialplan | None = None) -> Synthesizer:
-        key = (plan.engines.tts.engine, plan.engines.tts.voice) if plan else ("espeak", None)
+        cfg = plan.engines.tts if plan else TtsEngine(voice=None)
+        key = cfg.model_dump_json()
         with self._lock:
             if key not in self._synths:
-                self._synths[key] = create_synthesizer(self.settings, *key)
+                self._synths[key] = create_synthesizer(self.settings, cfg.engine, cfg.voice, remote=cfg)
             return self._synths[key]
 
 
@@ -115,9 +118,8 @@ def create_session(
     engine = services.intent_engine
     dialog = Dialog(plan, getattr(engine, "kb", None), call_id, started_at=started_at)
     after_hours = plan.hours is not None and not dialog.is_open
-    record = CallRecord(
-        call_id, plan.name, plan.kommune, started.isoformat(timespec="seconds"), channel=channel, after_hours=after_hours
-    )
+    started_iso = started.isoformat(timespec="seconds")
+    record = CallRecord(call_id, plan.name, plan.kommune, started_iso, channel=channel, after_hours=after_hours)
     return CallSession(
         recorder=CallRecorder(record, services.calls if journal else None),
         dialog=dialog,

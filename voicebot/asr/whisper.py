@@ -27,6 +27,7 @@ import math
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -154,6 +155,34 @@ class WhisperRecognizer:
             nbest = ((text, conf),)
         return AsrResult(text, conf, nbest if text else ())
 
+    def transcribe_batch(
+        self, items: list[tuple[np.ndarray, str | None]], cancels: list[threading.Event | None] | None = None
+    ) -> list[AsrResult]:
+        """Several utterances (each at most 30 s) in one batched encode and generate: the shared
+        ASR service decodes concurrent calls this way. An item whose cancel flag is set before the
+        decoder step is dropped from the batch and returns `CANCELLED`."""
+        flags = cancels or [None] * len(items)
+        out: list[AsrResult] = [AsrResult("", 0.0)] * len(items)
+        live = [i for i, (a, _) in enumerate(items) if len(a) >= 1600 and not _set(flags[i])]
+        for i, (a, _) in enumerate(items):
+            if _set(flags[i]):
+                out[i] = CANCELLED
+            elif len(a) > MAX_FRAMES * HOP:
+                raise EngineError("transcribe_batch takes utterances of at most 30 s; use transcribe()")
+        if not live:
+            return out
+        windows = [items[i][0].astype(np.float32) / 32768.0 for i in live]
+        prompts = [self._prompt_ids(items[i][1] if items[i][1] is not None else self.initial_prompt) for i in live]
+        with self._lock:
+            hyps = self._decode_batch(windows, prompts, [flags[i] for i in live])
+        for i, h in zip(live, hyps, strict=True):
+            if h is None:
+                out[i] = CANCELLED
+            else:
+                text, conf = h[0]
+                out[i] = AsrResult(text, conf if text else 0.0, tuple(h) if text else ())
+        return out
+
     # ------------------------------------------------------------------ internals
     def _prompt_ids(self, prompt: str | None) -> list[int]:
         key = prompt or ""
@@ -172,33 +201,55 @@ class WhisperRecognizer:
     def _decode_window(
         self, window: np.ndarray, prompt_ids: list[int], cancel: threading.Event | None
     ) -> list[tuple[str, float]] | None:
+        return self._decode_batch([window], [prompt_ids], [cancel])[0]
+
+    def _decode_batch(
+        self, windows: list[np.ndarray], prompts: list[list[int]], cancels: list[threading.Event | None]
+    ) -> list[list[tuple[str, float]] | None]:
+        """Batched encode, then batched generate over the items not cancelled in between.
+        Every item is padded to the longest one's audio context."""
         import ctranslate2
 
-        frames = context_frames(len(window), min_ctx_s=self.min_ctx_s, tail_s=self.tail_s)
-        padded = np.zeros(frames * HOP, dtype=np.float32)
-        padded[: min(len(window), len(padded))] = window[: len(padded)]
-        duration = len(window) / RATE
+        frames = max(context_frames(len(w), min_ctx_s=self.min_ctx_s, tail_s=self.tail_s) for w in windows)
+        duration = max(len(w) for w in windows) / RATE
         try:
-            feats = self._fw.feature_extractor(padded, padding=0)[:, :frames]
-            sv = ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None], dtype=np.float32))
-            encoded = self._fw.model.encode(sv, to_cpu=False)
-            if cancel is not None and cancel.is_set():
-                return None
+            feats = []
+            for window in windows:
+                padded = np.zeros(frames * HOP, dtype=np.float32)
+                padded[: min(len(window), len(padded))] = window[: len(padded)]
+                feats.append(self._fw.feature_extractor(padded, padding=0)[:, :frames])
+            sv = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(feats), dtype=np.float32))
+            keep = [i for i, c in enumerate(cancels) if not _set(c)]
+            if not keep:
+                return [None] * len(windows)
+            encoded = self._fw.model.encode(sv, to_cpu=len(windows) > 1)
+            keep = [i for i, c in enumerate(cancels) if not _set(c)]  # dropped while encoding
+            if not keep:
+                return [None] * len(windows)
+            if len(keep) < len(windows):
+                rows = np.asarray(encoded)[keep]
+                encoded = ctranslate2.StorageView.from_array(np.ascontiguousarray(rows))
             n_hyp = max(1, self.beam_size)
-            result = self._fw.model.generate(
+            results = self._fw.model.generate(
                 encoded,
-                [prompt_ids],
+                [prompts[i] for i in keep],
                 beam_size=self.beam_size,
                 num_hypotheses=n_hyp,
                 no_repeat_ngram_size=self.no_repeat_ngram_size,
-                max_length=len(prompt_ids) + int(12 + 8 * duration),
+                max_length=max(len(prompts[i]) for i in keep) + int(12 + 8 * duration),
                 return_scores=True,
                 return_no_speech_prob=True,
                 suppress_blank=True,
                 suppress_tokens=self._suppress,
-            )[0]
+            )
         except Exception as exc:
             raise EngineError(f"whisper decode failed: {exc}") from exc
+        out: list[list[tuple[str, float]] | None] = [None] * len(windows)
+        for i, result in zip(keep, results, strict=True):
+            out[i] = self._hypotheses(result)
+        return out
+
+    def _hypotheses(self, result: Any) -> list[tuple[str, float]]:
         no_speech = float(result.no_speech_prob)
         out: list[tuple[str, float]] = []
         for ids, score in zip(result.sequences_ids, result.scores, strict=False):
@@ -208,3 +259,7 @@ class WhisperRecognizer:
             conf = max(0.0, min(1.0, math.exp(avg_logprob) * (1.0 - no_speech))) if text else 0.0
             out.append((text, conf))
         return out or [("", 0.0)]
+
+
+def _set(flag: threading.Event | None) -> bool:
+    return flag is not None and flag.is_set()

@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--test-headers", action="store_true",
         help="trust X-Voicebot-Test-Id/-At on INVITEs (replay suites over SIP; never in production)",
     )  # fmt: skip
+    p.add_argument(
+        "--asr-service", default="auto",
+        help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
+        "else in-process), 'local' (a model per process), or a Wyoming URL tcp://host:port",
+    )  # fmt: skip
+    p.add_argument("--asr-window-ms", type=float, default=0.0, help="batching window of the shared ASR service")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
@@ -56,18 +62,38 @@ def _stop_event() -> asyncio.Event:
 
 
 async def _serve(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from voicebot.config import load_settings
     from voicebot.gateway import build_services
 
-    services = build_services(dialplans_dir=args.dialplans)
+    settings = load_settings()
+    if args.asr_service.startswith("tcp://"):
+        settings = replace(settings, asr_service_url=args.asr_service)
+    elif args.asr_service == "local":
+        settings = replace(settings, asr_service_url=None)
+    elif args.asr_service != "auto":
+        raise InputError(f"--asr-service {args.asr_service!r}: use auto, local or tcp://host:port")
+    services = build_services(settings, dialplans_dir=args.dialplans)
     stop = _stop_event()
     gateway: Any = None
     supervisor: Any = None
+    asr_service: Any = None
     tasks: list[asyncio.Task[Any]] = []
     try:
         if args.workers:
             from voicebot.transports.sip.workers import Supervisor
 
-            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, _worker_extra(args))
+            extra = _worker_extra(args)
+            if args.asr_service == "auto":  # one model for all workers, not one per worker
+                from voicebot.transports.sip.asr_process import AsrServiceProcess
+
+                asr_service = AsrServiceProcess(extra=["--window-ms", str(args.asr_window_ms)])
+                await asr_service.start()
+                print(f"voicebot: shared ASR service on {asr_service.url}", flush=True)
+            extra += ["--asr-service", asr_service.url if asr_service is not None else args.asr_service]
+            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra)
+            supervisor.asr_service = asr_service
             await supervisor.start()
         elif args.sip_port:
             gateway = await _start_sip(services, args)
@@ -86,6 +112,8 @@ async def _serve(args: argparse.Namespace) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         if supervisor is not None:
             await supervisor.stop()
+        if asr_service is not None:
+            await asr_service.stop()
         if gateway is not None:
             await gateway.stop()
         log.info("stopped")
@@ -136,6 +164,7 @@ async def _http(services: Any, args: argparse.Namespace, gateway: Any, superviso
         out: dict[str, Any] = {"sip": gateway.status() if gateway else None}
         if supervisor is not None:
             out["workers"] = supervisor.status()
+            out["asr_service"] = supervisor.asr_status()
         return out
 
     config = uvicorn.Config(app, host=args.http_host, port=args.http_port, log_level="warning")

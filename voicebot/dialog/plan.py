@@ -56,12 +56,49 @@ class Messages(Strict):
     )
 
 
-class AsrEngine(Strict):
+REMOTE_ENGINES = {"wyoming": ("tcp://",), "openai": ("http://", "https://")}
+
+
+class Breaker(Strict):
+    failures: int = Field(default=1, ge=1, le=100, description="failed requests in a row that mark the server down")
+    cooldown_s: float = Field(default=15.0, gt=0.0, le=3600.0, description="how long it stays down before a probe")
+
+
+class RemoteEngine(Strict):
+    """Where a remote engine lives and how long to wait for it (ignored by in-process engines)."""
+
+    url: str | None = Field(default=None, description="wyoming: tcp://host:port; openai: http(s)://host:port/v1")
+    timeout_s: float = Field(default=10.0, gt=0.0, le=120.0, description="one request, retries included")
+    connect_timeout_s: float = Field(default=1.0, gt=0.0, le=30.0)
+    pool_size: int = Field(default=8, ge=1, le=256, description="most open connections to the server")
+    retries: int = Field(default=1, ge=0, le=5, description="extra tries after a connection failure")
+    breaker: Breaker = Breaker()
+
+    @model_validator(mode="after")
+    def _url(self) -> RemoteEngine:
+        engine = getattr(self, "engine", "")
+        schemes = REMOTE_ENGINES.get(engine)
+        if schemes is None:
+            return self
+        if not self.url:
+            raise ValueError(f"engine {engine!r} needs 'url' ({schemes[0]}host:port…)")
+        if not self.url.startswith(schemes):
+            raise ValueError(f"engine {engine!r}: url {self.url!r} must start with {' or '.join(schemes)}")
+        return self
+
+
+class AsrEngine(RemoteEngine):
     engine: str = "whisper"
-    model: str | None = Field(default=None, description="model folder under models/, or null for the embedded default")
+    model: str | None = Field(
+        default=None,
+        description="model folder under models/ (null: the embedded default); openai/wyoming: the server's model name",
+    )
+    api_key_env: str = Field(
+        default="VOICEBOT_ASR_API_KEY", description="openai: the environment variable holding the API key"
+    )
 
 
-class TtsEngine(Strict):
+class TtsEngine(RemoteEngine):
     engine: str = "espeak"
     voice: str | None = "da"
 

@@ -3,6 +3,8 @@ ports (each holds up to the per-process call limit) and restarts any that die.
 
 The supervisor itself serves the HTTP API; workers run SIP only (`--http-port 0`) and write
 finished calls to the shared call store. Kamailio (`voicebot kamailio-config`) fronts them.
+Workers hold no ASR model: `serve` starts one shared `asr-serve` process (see asr_process.py)
+and passes its URL to every worker with `--asr-service`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 RESTART_DELAY_S = (0.5, 1.0, 2.0, 5.0, 10.0)
@@ -33,6 +36,7 @@ class Supervisor:
         self.restarts = [0] * n
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
+        self.asr_service: Any = None  # the shared AsrServiceProcess, when serve started one
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._keep(i), name=f"worker-{i}") for i in range(len(self.argvs))]
@@ -65,6 +69,9 @@ class Supervisor:
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def asr_status(self) -> dict[str, object] | None:
+        return self.asr_service.status() if self.asr_service is not None else None
 
     def status(self) -> list[dict[str, object]]:
         return [
