@@ -14,6 +14,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ from voicebot.tts.base import Synthesizer
 from voicebot.tts.factory import create_synthesizer
 
 log = logging.getLogger(__name__)
+_RETENTION = ThreadPoolExecutor(1, thread_name_prefix="retention")  # one purge at a time
 
 
 @dataclass
@@ -169,7 +171,9 @@ async def run_call(
 
 
 def _after_call(services: Services, plan: Dialplan, session: CallSession, setup: CallSetup) -> None:
-    purge_expired(getattr(services, "calls", None), plan, datetime.fromisoformat(session.record.started_at))
+    # retention runs beside the calls, never inside one: a call does not wait for the DELETE
+    _RETENTION.submit(purge_expired, getattr(services, "calls", None), plan,
+                      datetime.fromisoformat(session.record.started_at))  # fmt: skip
     if services.call_log is not None:
         line = session.record.to_dict()
         if setup.log_extra is not None:
