@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from voicebot.errors import VoicebotError
 
-COMMAND_MODULES = ("serve", "asr_serve", "replay", "intents", "tts", "dialplan", "sip")
+COMMAND_MODULES = ("serve", "asr_serve", "replay", "intents", "tts", "dialplan", "sip", "db")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from voicebot.privacy.redact import RedactingFilter
+
+    for handler in logging.getLogger().handlers:  # CPR numbers never reach a log line
+        handler.addFilter(RedactingFilter())
     try:
         return int(args.func(args) or 0)
     except VoicebotError as exc:

@@ -43,6 +43,22 @@ class Settings:
     sip_jitter_ms: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_SIP_JITTER_MS", "40")))
     # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
     sip_trace: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_SIP_TRACE") == "1")
+    # operators' console: bearer tokens "token:role[:kommune],…" (roles viewer|operator|agent), or a file of them
+    api_tokens: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKENS", ""))
+    api_tokens_file: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_API_TOKENS_FILE"))
+    # signs session cookies and the agent's per-call link; random per process when unset
+    secret: str = field(default_factory=lambda: os.environ.get("VOICEBOT_SECRET", ""))
+    # the base URL of the console as agents reach it (the REFER's X-Voicebot-Url)
+    public_url: str = field(default_factory=lambda: os.environ.get("VOICEBOT_PUBLIC_URL", ""))
+    # the token this machine's own clients (replay --over-sip) send to a gateway's API
+    api_token: str = field(default_factory=lambda: os.environ.get("VOICEBOT_API_TOKEN", ""))
+    metrics_public: bool = field(default_factory=lambda: os.environ.get("VOICEBOT_METRICS_PUBLIC", "1") != "0")
+    # HTTP hardening (voicebot/api/limits.py): body cap in bytes, time per request, CORS origins (none by default)
+    http_max_body: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_HTTP_MAX_BODY", str(64 * 1024))))
+    http_timeout_s: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_HTTP_TIMEOUT_S", "30")))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(o for o in os.environ.get("VOICEBOT_CORS_ORIGINS", "").split(",") if o.strip())
+    )
     # browser calls: the local SIP port from which a caller who asks for a person is bridged to the
     # dialplan's agent queue (0 = no agent bridge: the transfer fails and the page offers a call back)
     webrtc_agent_sip_port: int = field(

@@ -124,6 +124,7 @@ class TransferFailed:
 @dataclass(slots=True, frozen=True)
 class CallerHangup:
     t: float
+    reason: str = "caller_hangup"  # or why the gateway ended the line: "shutdown", "max_call_length"
 
 
 CallerEvent = (

@@ -14,15 +14,15 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from voicebot.asr.base import Recognizer
 from voicebot.asr.factory import create_recognizer_for
 from voicebot.asr.vocabulary import build_prompt
+from voicebot.calls.calllog import redact
 from voicebot.calls.record import CallRecord
 from voicebot.calls.store import CallStore
 from voicebot.config import Settings, load_settings
@@ -34,11 +34,11 @@ from voicebot.intent.factory import create_intent_engine
 from voicebot.pipeline.recorder import CallRecorder
 from voicebot.pipeline.session import AudioSink, CallControl, CallSession, SessionConfig
 from voicebot.pipeline.understand import Understanding
+from voicebot.privacy.redact import redact_value
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.factory import create_synthesizer
 
 log = logging.getLogger(__name__)
-_RETENTION = ThreadPoolExecutor(1, thread_name_prefix="retention")  # one purge at a time
 
 
 @dataclass
@@ -171,31 +171,16 @@ async def run_call(
 
 
 def _after_call(services: Services, plan: Dialplan, session: CallSession, setup: CallSetup) -> None:
-    # retention runs beside the calls, never inside one: a call does not wait for the DELETE
-    _RETENTION.submit(purge_expired, getattr(services, "calls", None), plan,
-                      datetime.fromisoformat(session.record.started_at))  # fmt: skip
     if services.call_log is not None:
-        line = session.record.to_dict()
+        line = redact_value(session.record.to_dict())  # no CPR number in the call log
         if setup.log_extra is not None:
             line.setdefault(setup.channel, {}).update(setup.log_extra())
         with services.call_log.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+            f.write(json.dumps(redact(line), ensure_ascii=False) + "\n")  # no DTMF digits, no CPR-like runs
     try:
         save_recorded_call(services, plan, session)
     except OSError as exc:  # record mode is best effort; the call itself is done
         log.error("call %s: could not save the recorded case: %s", session.record.call_id, exc)
-
-
-def purge_expired(calls: CallStore | None, plan: Dialplan, now: datetime) -> None:
-    """The dialplan's retention: its calls that started `retention_days` before `now` (the start of
-    the call just finished, so a replay on a virtual date keeps its own timeline) leave the call log."""
-    if calls is None:
-        return
-    cutoff = (now - timedelta(days=plan.retention_days)).astimezone(UTC).isoformat(timespec="seconds")
-    try:
-        calls.purge(plan.name, cutoff)
-    except Exception as exc:  # noqa: BLE001 - a failed purge must not fail the call; the next call retries
-        log.error("dialplan %s: could not purge old calls: %s", plan.name, type(exc).__name__)
 
 
 def records_calls(services: Services, plan: Dialplan) -> bool:

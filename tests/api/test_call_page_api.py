@@ -1,5 +1,5 @@
-"""What the call page gets from the API: kommune names, the privacy notice with the dialplan's
-retention, and the retention actually applied to the call log."""
+"""What the call page gets from the API: kommune names, and the privacy notice with the dialplan's
+retention (`retention_days`, applied by voicebot.calls.retention)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from fastapi.testclient import TestClient
 
 from voicebot.api.app import create_app
 from voicebot.api.callpage import SHARED_LABEL, plan_label, privacy_notice
-from voicebot.calls.record import CallRecord
-from voicebot.calls.store import CallStore
 from voicebot.config import load_settings
 from voicebot.dialog.plan import Dialplan
 from voicebot.dialog.registry import DialplanRegistry
@@ -22,6 +20,7 @@ def test_labels_and_notice():
     notice = privacy_notice(odder, records_audio=False)
     assert "Odder Kommune" in notice and "i 14 dage" in notice and "ikke gemt" in notice
     assert "optaget" in privacy_notice(odder, records_audio=True)
+    assert "kommunens regler" in privacy_notice(Dialplan(), records_audio=False)  # no retention_days: none stated
 
 
 def test_dialplans_endpoint_lists_kommune_names_with_the_shared_number_last():
@@ -31,16 +30,4 @@ def test_dialplans_endpoint_lists_kommune_names_with_the_shared_number_last():
     }), intent_engine=KeywordIntentEngine())  # fmt: skip
     plans = TestClient(create_app(services)).get("/api/webrtc/dialplans").json()["dialplans"]
     assert [p["label"] for p in plans] == ["Aarhus Kommune", "Odder Kommune", SHARED_LABEL]
-    assert all("dage" in p["privacy"] for p in plans)
-
-
-def test_purge_deletes_only_older_calls_of_that_dialplan():
-    store = CallStore()
-    calls = [("a", "odder", "2026-01-01T10:00:00+00:00"), ("b", "odder", "2026-03-01T10:00:00+00:00"),
-             ("c", "aarhus", "2026-01-01T10:00:00+00:00")]  # fmt: skip
-    for call_id, plan, started in calls:
-        rec = CallRecord(call_id, plan, None, started)
-        store.start(rec)
-        store.finish(rec)
-    assert store.purge("odder", "2026-02-01T00:00:00+00:00") == 1
-    assert {r["call_id"] for r in store.recent(10)} == {"b", "c"}
+    assert all("opkaldslog" in p["privacy"] for p in plans)

@@ -161,7 +161,10 @@ def test_a_request_dropped_by_its_caller_is_dropped_from_the_batch(service) -> N
     busy = threading.Thread(target=lambda: WyomingRecognizer(url).transcribe(long_turn))
     before = stats(url)
     busy.start()
-    time.sleep(0.3)  # the long turn holds the decoder now
+    deadline = time.monotonic() + 20
+    while stats(url)["active"] == 0 and time.monotonic() < deadline:  # until the long turn holds the decoder
+        time.sleep(0.02)
+    assert stats(url)["active"] == 1, "the long turn never reached the decoder"
     cancel = threading.Event()
     threading.Timer(0.2, cancel.set).start()
     res = WyomingRecognizer(url).transcribe(espeak_pcm("Ja tak.", 16000), cancel=cancel)

@@ -16,11 +16,16 @@ import pytest
 from speechkit import espeak_pcm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sip"))
-from siphelpers import NUMBER, consecutive_free_ports, dialplan_yaml, free_port, kill_group, start_serve
+from siphelpers import API_HEADERS, NUMBER, consecutive_free_ports, dialplan_yaml, free_port, kill_group, start_serve
 from sipprobe import SipProbe
 
 pytestmark = pytest.mark.slow
 
+
+
+def _status_request(http: int) -> urllib.request.Request:
+    """/api/sip/status needs a viewer token (start_serve configures one)."""
+    return urllib.request.Request(f"http://127.0.0.1:{http}/api/sip/status", headers=API_HEADERS)
 
 def asr_stats(url: str) -> dict:
     from wyoming.event import Event
@@ -62,7 +67,7 @@ def test_workers_share_one_asr_service(tmp_path: Path) -> None:
         while (tmp_path / "serve.log").read_text().count("SIP ready") < 2:
             assert time.monotonic() < deadline, "workers did not start"
             time.sleep(0.3)
-        with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/sip/status", timeout=5) as r:
+        with urllib.request.urlopen(_status_request(http), timeout=5) as r:
             status = json.loads(r.read())
         asr = status["asr_service"]
         assert asr["running"] and asr["url"].startswith("tcp://127.0.0.1:")
@@ -106,7 +111,7 @@ def test_workers_share_one_asr_service(tmp_path: Path) -> None:
         os.kill(asr["pid"], signal.SIGKILL)
         deadline, again = time.monotonic() + 120, {}
         while time.monotonic() < deadline:
-            with urllib.request.urlopen(f"http://127.0.0.1:{http}/api/sip/status", timeout=5) as r:
+            with urllib.request.urlopen(_status_request(http), timeout=5) as r:
                 again = json.loads(r.read())["asr_service"]
             if again["running"] and again["pid"] != asr["pid"]:
                 break

@@ -19,7 +19,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     (tmp / "dialplans" / "testkommune.yaml").write_text(dialplan_yaml(agent_port), encoding="utf-8")
     call_log = tmp / "calls.jsonl"
     args = ["--sip-port", str(sip_port), "--http-port", str(http_port), "--dialplans", str(tmp / "dialplans"),
-            "--call-log", str(call_log), "--answer-delay", "0.3"]
+            "--call-log", str(call_log), "--answer-delay", "0.3",
+            "--slots-per-source", "4"]  # the process limit is tested here; the per-source one in test_limits
     proc = start_serve(tmp, args, "SIP ready")
     gw = Gateway(proc, sip_port, http_port, agent_port, call_log, tmp / "serve.log")
     yield gw

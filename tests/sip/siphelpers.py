@@ -84,6 +84,10 @@ def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
         proc.wait(5)
 
 
+READER_TOKEN = "sip-test-reader"  # a viewer token: /api/calls and /api/sip/status need one
+API_HEADERS = {"Authorization": f"Bearer {READER_TOKEN}"}
+
+
 @dataclass
 class Gateway:
     proc: subprocess.Popen
@@ -94,12 +98,14 @@ class Gateway:
     log_path: Path
 
     def status(self) -> dict:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/api/sip/status", timeout=5) as r:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}/api/sip/status", headers=API_HEADERS)
+        with urllib.request.urlopen(req, timeout=5) as r:
             return json.loads(r.read())
 
     def get(self, path: str) -> dict | None:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}{path}", timeout=5) as r:
+            req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}{path}", headers=API_HEADERS)
+            with urllib.request.urlopen(req, timeout=5) as r:
                 return json.loads(r.read())
         except urllib.error.HTTPError:
             return None
@@ -131,7 +137,8 @@ class Gateway:
 
 
 def start_serve(tmp: Path, args: list[str], ready: str, timeout: float = 90.0) -> subprocess.Popen:
-    env = {**os.environ, "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'calls.db'}", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'calls.db'}", "PYTHONUNBUFFERED": "1",
+           "VOICEBOT_API_TOKENS": f"{READER_TOKEN}:viewer"}  # fmt: skip
     log = (tmp / "serve.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "voicebot.cli", "serve", *args],

@@ -5,6 +5,7 @@ gateway saves the call as a new regression case."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from siphelpers import Gateway, dialplan_yaml, free_port, kill_group, start_serve
+from siphelpers import READER_TOKEN, Gateway, dialplan_yaml, free_port, kill_group, start_serve
 
 from voicebot.transports.wav import write_wav
 
@@ -54,7 +55,7 @@ def test_suite_over_sip_files_records_under_test_ids_and_records_the_call(
     proc = subprocess.run(
         [sys.executable, "-m", "voicebot.cli", "replay", str(suite), "--over-sip", f"127.0.0.1:{gw.sip_port}",
          "--api", f"http://127.0.0.1:{gw.http_port}", "--no-progress"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, env={**os.environ, "VOICEBOT_API_TOKEN": READER_TOKEN},
     )  # fmt: skip
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -80,7 +80,7 @@ def test_sip_info_dtmf_is_a_digit(gateway: Gateway) -> None:
     finally:
         probe.close()
     (rec,) = gateway.wait_records(before + 1)[before:]
-    assert rec["sip"]["dtmf"] == [["5", "info"]]
+    assert rec["sip"]["dtmf"] == [["x", "info"]]  # one SIP INFO key press; --call-log never keeps digits
     gateway.wait_idle()
 
 

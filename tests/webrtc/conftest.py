@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from peerkit import Server
+from peerkit import READER_TOKEN, Server
 
 from voicebot.api.app import create_app
 from voicebot.config import load_settings
@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 # depend on when the tests run
 WEBTEST_PLAN = """schema: 1
 kommune: Testby
+retention_days: 30
 greeting: "Goddag, du har ringet til Testby Kommune. Hvad kan jeg hjælpe dig med?"
 hours:
   timezone: Europe/Copenhagen
@@ -47,7 +48,9 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("webrtc")
-    settings = dataclasses.replace(load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}")
+    settings = dataclasses.replace(
+        load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}", api_tokens=f"{READER_TOKEN}:viewer"
+    )
     plans = tmp / "dialplans"
     shutil.copytree(REPO / "dialplans", plans)
     (plans / "webtest.yaml").write_text(WEBTEST_PLAN, encoding="utf-8")

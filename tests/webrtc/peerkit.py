@@ -22,6 +22,10 @@ FRAME = 960  # 20 ms
 VOICED_RMS = 300.0
 
 
+READER_TOKEN = "webrtc-test-reader"  # a viewer token: call records are behind the API's auth
+API_HEADERS = {"Authorization": f"Bearer {READER_TOKEN}"}
+
+
 @dataclass
 class Server:
     """The gateway under test: its base URL and its in-process services."""

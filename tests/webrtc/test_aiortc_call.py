@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from peerkit import Caller, Server
+from peerkit import API_HEADERS, Caller, Server
 from speechkit import espeak_pcm
 
 pytestmark = pytest.mark.slow
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 async def _record(base_url: str, call_id: str, timeout: float = 15.0) -> dict[str, Any]:
     """The call's record once the gateway has finished it."""
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, headers=API_HEADERS) as http:
         while True:
             res = await http.get(f"/api/calls/{call_id}")
             if res.status_code == 200 and not res.json()["live"]:

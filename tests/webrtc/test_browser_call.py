@@ -13,7 +13,7 @@ import httpx
 import numpy as np
 import pytest
 from cdpkit import CHROMIUM, Browser
-from peerkit import Server
+from peerkit import API_HEADERS, Server
 from speechkit import espeak_pcm
 
 from voicebot.transports.wav import write_wav
@@ -55,7 +55,7 @@ async def _browser_call(server: Server, tmp: Path) -> tuple[dict[str, Any], dict
 
 async def _wait_caller_turn(base_url: str, call_id: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, headers=API_HEADERS) as http:
         while time.monotonic() < deadline:
             rec = (await http.get(f"/api/calls/{call_id}")).json()
             speakers = [t["speaker"] for t in rec.get("turns", [])]
@@ -67,7 +67,7 @@ async def _wait_caller_turn(base_url: str, call_id: str, timeout: float) -> None
 
 async def _finished(base_url: str, call_id: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, headers=API_HEADERS) as http:
         while time.monotonic() < deadline:
             rec = (await http.get(f"/api/calls/{call_id}")).json()
             if rec.get("live") is False:

@@ -119,7 +119,7 @@ def test_call_page_captions_no_agent_and_callback(server: Server, tmp_path: Path
     low = [(name, round(ratio, 2)) for name, ratio in page["contrast"] if ratio < 4.5]
     assert low == [], low
     assert "Testby Kommune" in page["privacy"] and "gemmer" in page["privacy"] and "Lyden" in page["privacy"]
-    assert "i 30 dage" in page["privacy"]  # the dialplan's retention_days (default)
+    assert "i 30 dage" in page["privacy"]  # the dialplan's retention_days
     (call_off, call_bg), (hangup_off, hangup_bg) = page["live_buttons"]
     assert call_off and not hangup_off and call_bg == "rgb(118, 118, 118)" != hangup_bg  # disabled looks disabled
     kinds = [c[0] for c in page["captions"]]

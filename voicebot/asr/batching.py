@@ -53,6 +53,7 @@ class BatchStats:
     batches: int = 0
     decoded: int = 0  # requests decoded (in a batch or alone)
     dropped: int = 0  # cancelled before their decoder step
+    active: int = 0  # requests in the decoder right now
     decode_s: float = 0.0  # decoder busy time
     waits: deque[float] = field(default_factory=lambda: deque(maxlen=2000))  # queued → its batch starts
     batch_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))  # one batch's decode time
@@ -62,7 +63,7 @@ class BatchStats:
         return self.decoded / self.batches if self.batches else 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {"batches": self.batches, "decoded": self.decoded, "dropped": self.dropped,
+        return {"batches": self.batches, "decoded": self.decoded, "dropped": self.dropped, "active": self.active,
                 "mean_batch": round(self.mean_batch, 3), "decode_s": round(self.decode_s, 3),
                 "wait_p50_ms": _pct_ms(self.waits, 50), "wait_p95_ms": _pct_ms(self.waits, 95),
                 "batch_p50_ms": _pct_ms(self.batch_s, 50), "batch_p95_ms": _pct_ms(self.batch_s, 95)}  # fmt: skip
@@ -132,6 +133,7 @@ class BatchDecoder:
         t0 = time.perf_counter()
         now = time.monotonic()
         self.stats.waits.extend(now - j.queued_at for j in live)
+        self.stats.active = len(live)
         try:
             results = self.engine.transcribe_batch([(j.audio, j.prompt) for j in live], [j.cancel for j in live])
         except Exception as exc:  # noqa: BLE001 - every waiting caller gets the error
@@ -140,6 +142,7 @@ class BatchDecoder:
                     job.future.set_exception(exc)
             return
         finally:
+            self.stats.active = 0
             self.stats.decode_s += time.perf_counter() - t0
             self.stats.batch_s.append(time.perf_counter() - t0)
         self.stats.batches += 1
@@ -149,12 +152,14 @@ class BatchDecoder:
 
     def _alone(self, job: Job) -> None:
         t0 = time.perf_counter()
+        self.stats.active = 1
         try:
             result = self.engine.transcribe(job.audio, prompt=job.prompt, cancel=job.cancel)
         except Exception as exc:  # noqa: BLE001
             job.future.set_exception(exc)
             return
         finally:
+            self.stats.active = 0
             self.stats.decode_s += time.perf_counter() - t0
         self.stats.batches += 1
         self.stats.decoded += 1

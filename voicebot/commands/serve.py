@@ -32,6 +32,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--test-headers", action="store_true",
         help="trust X-Voicebot-Test-Id/-At on INVITEs (replay suites over SIP; never in production)",
     )  # fmt: skip
+    p.add_argument("--console-url", default=None,
+                   help="the console's base URL as agents reach it, for X-Voicebot-Url (default: VOICEBOT_PUBLIC_URL, "
+                        "else this server's HTTP address)")  # fmt: skip
+    p.add_argument("--sip-allow", type=Path, default=None,
+                   help="file of trunk addresses or CIDRs, one a line, that may send SIP; others get 403")
+    p.add_argument("--sip-auth", type=Path, default=None,
+                   help="file of 'CIDR USER PASSWORD' lines: INVITEs from those trunks need digest credentials")
+    p.add_argument("--sip-rate", type=float, default=None,
+                   help="new INVITEs a second per source, 503 beyond (default 5; behind Kamailio 0 = off: pike limits)")
+    p.add_argument("--sip-burst", type=float, default=10.0, help="INVITE burst per source before --sip-rate applies")
+    p.add_argument("--slots-per-source", type=int, default=None,
+                   help="calls one source may hold (default: max-calls - 1; behind Kamailio: max-calls)")
+    p.add_argument("--tcp-idle", type=float, default=120.0, help="close an idle SIP TCP connection after this many s")
+    p.add_argument("--tcp-per-source", type=int, default=8, help="SIP TCP connections per source address")
+    p.add_argument("--drain-grace", type=float, default=20.0,
+                   help="on SIGTERM: refuse new calls, let calls finish this many seconds, then BYE")
     p.add_argument(
         "--asr-service", default="auto",
         help="ASR for the default Whisper model: 'auto' (with --workers: one shared asr-serve process; "
@@ -47,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers must be >= 0 and ports 0..65535")
     if args.workers and args.sip_port + args.workers - 1 > 65535:
         raise InputError(f"--workers {args.workers} from port {args.sip_port} runs past 65535")
+    for opt, path in (("--sip-allow", args.sip_allow), ("--sip-auth", args.sip_auth)):
+        if path is not None and not path.is_file():
+            raise InputError(f"{opt} {path}: no such file")
     if args.max_calls < 1:
         raise InputError("--max-calls must be at least 1 (the PyPI pjsua2 wheel allows at most 4)")
     asyncio.run(_serve(args))
@@ -92,7 +111,8 @@ async def _serve(args: argparse.Namespace) -> None:
                 await asr_service.start()
                 print(f"voicebot: shared ASR service on {asr_service.url}", flush=True)
             extra += ["--asr-service", asr_service.url if asr_service is not None else args.asr_service]
-            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra)
+            supervisor = Supervisor(args.workers, args.sip_host, args.sip_port, extra,
+                                    stop_timeout=args.drain_grace + 20)  # workers drain on SIGTERM
             supervisor.asr_service = asr_service
             await supervisor.start()
         elif args.sip_port:
@@ -105,6 +125,8 @@ async def _serve(args: argparse.Namespace) -> None:
             tasks.append(asyncio.create_task(_http(services, args, gateway, supervisor, stop)))
         # Hot reload: a valid changed dialplan applies to new calls; an invalid one is logged and refused.
         tasks.append(asyncio.create_task(services.dialplans.watch(interval_s=2.0)))
+        if not args.worker:
+            tasks.append(asyncio.create_task(_retention_daily(services)))
         await stop.wait()
     finally:
         for t in tasks:
@@ -119,8 +141,40 @@ async def _serve(args: argparse.Namespace) -> None:
         log.info("stopped")
 
 
+async def _retention_daily(services: Any, first_after_s: float = 60.0, every_s: float = 86_400.0) -> None:
+    """Delete what is past each dialplan's retention: a minute after start, then once a day."""
+    from datetime import UTC, datetime
+
+    from voicebot.calls.kpi_cache import warm
+    from voicebot.calls.retention import apply_retention
+    from voicebot.calls.rows import local_fields
+
+    await asyncio.sleep(first_after_s)
+    while True:
+        plans = [services.dialplans.get(n) for n in services.dialplans.names()]
+        now = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            await asyncio.to_thread(apply_retention, services.calls, plans, services.settings.record_dir, now)
+            await asyncio.to_thread(warm, services.calls, local_fields(now)["day"])  # the dashboard's first load
+        except Exception:  # a failed run is retried tomorrow; it must not stop the server
+            log.exception("retention run failed")
+        await asyncio.sleep(every_s)
+
+
+def console_url(args: argparse.Namespace, settings: Any) -> str:
+    if args.console_url:
+        return str(args.console_url)
+    if settings.public_url:
+        return str(settings.public_url)
+    return f"http://{args.http_host}:{args.http_port}" if args.http_port else ""
+
+
 def _worker_extra(args: argparse.Namespace) -> list[str]:
     extra = ["--max-calls", str(args.max_calls), "--answer-delay", str(args.answer_delay)]
+    if args.http_port and not args.console_url:
+        extra += ["--console-url", f"http://{args.http_host}:{args.http_port}"]
+    elif args.console_url:
+        extra += ["--console-url", args.console_url]
     if args.dialplans is not None:
         extra += ["--dialplans", str(args.dialplans)]
     if args.call_log is not None:
@@ -129,24 +183,52 @@ def _worker_extra(args: argparse.Namespace) -> list[str]:
         extra.append("--user-to-user")
     if args.test_headers:
         extra.append("--test-headers")
+    if args.sip_allow is not None:
+        extra += ["--sip-allow", str(args.sip_allow)]
+    if args.sip_auth is not None:
+        extra += ["--sip-auth", str(args.sip_auth)]
+    if args.sip_rate is not None:
+        extra += ["--sip-rate", str(args.sip_rate)]
+    extra += ["--sip-burst", str(args.sip_burst), "--tcp-idle", str(args.tcp_idle),
+              "--tcp-per-source", str(args.tcp_per_source), "--drain-grace", str(args.drain_grace)]
+    if args.slots_per_source is not None:
+        extra += ["--slots-per-source", str(args.slots_per_source)]
     return extra
 
 
 async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
+    from voicebot.transports.sip.digest import DigestAuth
     from voicebot.transports.sip.endpoint import SipConfig
     from voicebot.transports.sip.gateway import SipGateway
+    from voicebot.transports.sip.guard import GuardConfig
+    from voicebot.transports.sip.limits import Allowlist, LimitConfig, SourceLimits
 
     loop = asyncio.get_running_loop()
     # Load the engines before the first call, so the first caller does not wait for them.
     await loop.run_in_executor(None, services.recognizer)
     await loop.run_in_executor(None, services.synthesizer)
     settings = services.settings
+    slots = args.slots_per_source
+    if slots is None:  # behind Kamailio every call comes from the proxy's address
+        slots = args.max_calls if args.worker else max(1, args.max_calls - 1)
     cfg = SipConfig(host=args.sip_host, port=args.sip_port, max_calls=args.max_calls, answer_delay_s=args.answer_delay,
-                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace)  # fmt: skip
+                    jitter_ms=settings.sip_jitter_ms, trace=settings.sip_trace, slots_per_source=slots)  # fmt: skip
     services.call_log = args.call_log
-    gateway = SipGateway(services, cfg)
+    allow = Allowlist.from_text(args.sip_allow.read_text(encoding="utf-8")) if args.sip_allow else Allowlist()
+    guard = GuardConfig(host=args.sip_host, port=args.sip_port, tcp_idle_s=args.tcp_idle,
+                        tcp_per_source=args.tcp_per_source)
+    rate = args.sip_rate if args.sip_rate is not None else (0.0 if args.worker else 5.0)
+    limits = SourceLimits(LimitConfig(invite_rate=rate, invite_burst=args.sip_burst), allow)
+    auth = DigestAuth.from_text(args.sip_auth.read_text(encoding="utf-8")) if args.sip_auth else None
+    gateway = SipGateway(services, cfg, guard=guard, limits=limits, drain_s=args.drain_grace, auth=auth)
     gateway.user_to_user = args.user_to_user
     gateway.trust_test_headers = args.test_headers
+    base = console_url(args, services.settings)
+    if base:
+        from voicebot.api.auth import Auth, agent_link
+
+        console_auth = Auth.from_settings(services.settings)
+        gateway.agent_url = lambda call_id: agent_link(console_auth, base, call_id)
     await gateway.start()
     print(f"voicebot: SIP ready on {args.sip_host}:{args.sip_port}", flush=True)
     return gateway
@@ -154,12 +236,16 @@ async def _start_sip(services: Any, args: argparse.Namespace) -> Any:
 
 async def _http(services: Any, args: argparse.Namespace, gateway: Any, supervisor: Any, stop: asyncio.Event) -> None:
     import uvicorn
+    from fastapi import Depends
 
     from voicebot.api.app import create_app
+    from voicebot.api.auth import viewer
 
     app = create_app(services)
+    if not (services.settings.api_tokens or services.settings.api_tokens_file):
+        log.warning("no API tokens (VOICEBOT_API_TOKENS): call records, KPIs and the console answer 401 to everyone")
 
-    @app.get("/api/sip/status")
+    @app.get("/api/sip/status", dependencies=[Depends(viewer)])
     def sip_status() -> dict[str, Any]:
         out: dict[str, Any] = {"sip": gateway.status() if gateway else None}
         if supervisor is not None:

@@ -311,10 +311,9 @@ class Dialplan(Strict):
     language: Literal["da"] = "da"
     greeting: Message = msg("Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med?")
     recording_consent: Message | None = None
-    retention_days: int = Field(
-        default=30, ge=1, le=3650,
-        description="days the call log keeps a call of this dialplan (its text, topics and outcome); "
-        "older calls are deleted after each call, and the browser call page says so",
+    retention_days: int | None = Field(
+        default=None, ge=1, le=3650,
+        description="delete calls, turns, recordings and done callbacks older than this many days; none = keep",
     )  # fmt: skip
     messages: Messages = Messages()
     engines: Engines = Engines()
@@ -326,6 +325,9 @@ class Dialplan(Strict):
     transfer: Transfer = Transfer()
     dtmf_menu: DtmfMenu | None = None
     survey: Survey = Survey()
+    max_call_s: float | None = Field(
+        default=None, gt=10, le=14400, description="end a call this long with the goodbye message; none = no limit"
+    )
     source: list[str] = Field(default=[], description="where the facts in this file come from")
     _path: Path | None = PrivateAttr(None)  # the file it was loaded from; set by the loader
 

@@ -226,7 +226,7 @@ class CallSession:
             for action in self.dialog.on(ev, ev.t):
                 await self._act(action, ev.t)
             if isinstance(ev, CallerHangup):
-                self._finish("caller_hangup")
+                self._finish(ev.reason)
                 return
             self._rearm_timer()
 

@@ -218,8 +218,16 @@ def rtp_gaps_ms(caller: np.ndarray, bot: np.ndarray, min_pause_s: float = 0.5) -
     return gaps
 
 
+def _auth() -> dict[str, str]:
+    """The gateway's call records need a viewer token (VOICEBOT_API_TOKEN)."""
+    from voicebot.config import load_settings
+
+    token = load_settings().api_token
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def _recent_ids(api: str) -> set[str]:
-    r = httpx.get(f"{api}/api/calls", params={"limit": 200}, timeout=10)
+    r = httpx.get(f"{api}/api/calls", params={"limit": 200}, timeout=10, headers=_auth())
     r.raise_for_status()
     return {c["call_id"] for c in r.json().get("calls", [])}
 
@@ -228,12 +236,12 @@ def _fetch_record(api: str, before: set[str], test_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         # A gateway run with --test-headers files the record under the test's own id.
-        direct = httpx.get(f"{api}/api/calls/{test_id}", timeout=10)
+        direct = httpx.get(f"{api}/api/calls/{test_id}", timeout=10, headers=_auth())
         if direct.status_code == 200 and not direct.json().get("live"):
             return direct.json()
         new = _recent_ids(api) - before
         for cid in sorted(new):
-            rec = httpx.get(f"{api}/api/calls/{cid}", timeout=10).json()
+            rec = httpx.get(f"{api}/api/calls/{cid}", timeout=10, headers=_auth()).json()
             if test_id in str(rec) or len(new) == 1:
                 return rec
         time.sleep(0.5)

@@ -24,6 +24,7 @@ import pjsua2 as pj
 from voicebot.errors import TransportError
 from voicebot.transports.sip.media import CallPort
 from voicebot.transports.sip.pjcalls import AgentCall, BotAccount, BotCall, _tx_headers
+from voicebot.transports.sip.pjlog import PjLog, configure_log
 
 log = logging.getLogger(__name__)
 # Offered, in this order; others are disabled. The conference bridge and the media port run at
@@ -45,6 +46,10 @@ class SipConfig:
     rtp_port: int = 0  # first RTP port; 0 = derived from the SIP port
     answer_delay_s: float = 0.0  # ring this long before answering (lets a CANCEL arrive)
     trace: bool = False  # barge-in timing trace (bench/barge_in.py): per-frame times into the call log
+    # behind the guard (guard.py): pjsip listens on a loopback UDP port of its own and only the guard
+    # talks to it; the public SIP port, TCP included, belongs to the guard
+    guarded: bool = True
+    slots_per_source: int = 0  # calls one source address may hold; 0 = max_calls
 
 
 class SipEvents(Protocol):
@@ -67,6 +72,7 @@ class SipEndpoint:
         self._cmds: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any] | None]]
         self._cmds = queue.SimpleQueue()
         self._calls: dict[int, BotCall] = {}
+        self._rejecting: dict[int, BotCall] = {}  # answered 486, not yet ended (no ACK yet, over UDP)
         self._dead: list[pj.Call] = []
         self._agents: list[AgentCall] = []
         self._seq = 0
@@ -76,6 +82,10 @@ class SipEndpoint:
         self._thread = threading.Thread(target=self._run, name="sip-owner", daemon=True)
         self.ep: pj.Endpoint | None = None
         self.acc: BotAccount | None = None
+        self.sip_addr: tuple[str, int] = (cfg.host, cfg.port)  # where pjsip itself listens
+        self._sources: dict[int, str] = {}  # call key -> source address (from the guard)
+        self._logw = PjLog()
+        self.refused_per_source = 0
 
     # ------------------------------------------------------------------ asyncio side
     def start(self, timeout: float = 15.0) -> None:
@@ -139,14 +149,15 @@ class SipEndpoint:
         epc.medConfig.jbInit = cfg.jitter_ms
         epc.medConfig.jbMinPre = cfg.jitter_ms
         epc.medConfig.jbMaxPre = max(cfg.jitter_ms * 4, 80)
-        epc.logConfig.level = cfg.log_level
-        epc.logConfig.consoleLevel = cfg.log_level
+        configure_log(epc.logConfig, self._logw, cfg.log_level)
         ep.libInit(epc)
         tc = pj.TransportConfig()
-        tc.port = cfg.port
-        tc.boundAddress = cfg.host
-        ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
-        if cfg.tcp:
+        tc.port = 0 if cfg.guarded else cfg.port
+        tc.boundAddress = "127.0.0.1" if cfg.guarded else cfg.host
+        tid = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
+        host, _, port = ep.transportGetInfo(tid).localName.rpartition(":")
+        self.sip_addr = (host, int(port))
+        if cfg.tcp and not cfg.guarded:
             ep.transportCreate(pj.PJSIP_TRANSPORT_TCP, tc)
         ep.audDevManager().setNullDev()
         for info in ep.codecEnum2():
@@ -187,7 +198,12 @@ class SipEndpoint:
         other; the cycle is broken first, or Python's cyclic GC would free them later from whatever
         thread it happens to run in, and pjlib aborts the process on an unregistered thread."""
         if self._dead:
-            dead, self._dead = self._dead, []
+            # pjsua reuses call ids at once, and a pjsua2 Call's destructor hangs up whatever call holds
+            # its id then: keep a finished object while a live call has its id (a flood hung up new calls)
+            holders: list[pj.Call] = [*self._calls.values(), *self._rejecting.values(), *self._agents]
+            live = {c.getId() for c in holders}
+            dead = [c for c in self._dead if c.getId() not in live]
+            self._dead = [c for c in self._dead if c.getId() in live]
             for call in dead:
                 port = getattr(call, "port", None)
                 if port is not None:
@@ -206,13 +222,14 @@ class SipEndpoint:
         try:
             ep.hangupAllCalls()
             for _ in range(100):
-                if not self._calls and not self._agents:
+                if not self._calls and not self._agents and not self._rejecting:
                     break
                 ep.libHandleEvents(10)
                 self._reap()
         except pj.Error:
             pass
         self._calls.clear()
+        self._rejecting.clear()
         self._agents.clear()
         self._dead.clear()
         if self.acc is not None:
@@ -223,16 +240,29 @@ class SipEndpoint:
         self.ep = None
 
     # ------------------------------------------------------------------ callbacks (owner thread)
-    def incoming(self, call: BotCall, called: str, caller: str, test: dict[str, str] | None = None) -> None:
+    def incoming(self, call: BotCall, called: str, caller: str, test: dict[str, str] | None = None,
+                 source: str = "") -> None:  # fmt: skip
         self._seq += 1
         call.key = self._seq
-        if len(self._calls) >= self.cfg.max_calls:
-            self._calls[call.key] = call
-            call.answer(_op(486))
+        per_source = self.cfg.slots_per_source or self.cfg.max_calls
+        held = sum(1 for k in self._calls if self._sources.get(k) == source) if source else 0
+        if len(self._calls) >= self.cfg.max_calls or held >= per_source:
+            if len(self._calls) < self.cfg.max_calls:
+                self.refused_per_source += 1
+            self._rejecting[call.key] = call  # kept alive until pjsua ends it; holds no slot
+            # not from inside onIncomingCall: for an INVITE without SDP, pjsua 2.15 frees the cloned
+            # request twice (assertion in pjsip_rx_data_free_cloned) when it is answered there
+            self._cmds.put((self._reject, (call, 486), None))
             return
         self._calls[call.key] = call
+        self._sources[call.key] = source
         call.answer(_op(180))
         self._post(self.events.on_incoming, call.key, called, caller, test or {})
+
+    def _reject(self, call: BotCall, code: int) -> None:
+        if not call.gone:
+            with contextlib.suppress(pj.Error):  # the caller gave up (CANCEL) before we answered
+                call.answer(_op(code))
 
     def new_port(self, call: BotCall) -> CallPort:
         key, on_audio, post = call.key, self.events.on_audio, self._post
@@ -252,6 +282,8 @@ class SipEndpoint:
 
     def ended(self, call: BotCall, code: int, reason: str) -> None:
         self._calls.pop(call.key, None)
+        self._rejecting.pop(call.key, None)
+        self._sources.pop(call.key, None)
         self._dead.append(call)
         if call.agent is not None and not call.agent.gone:
             call.agent.hangup(_op(200))

@@ -50,6 +50,7 @@ def handover_headers(context: Mapping[str, Any], user_to_user: bool = False) -> 
         ("X-Voicebot-Intent", context.get("intents") or context.get("intent") or ""),
         ("X-Voicebot-Reason", context.get("reason") or ""),
         ("X-Voicebot-Summary", summary),
+        ("X-Voicebot-Url", context.get("agent_url")),  # the agent's handoff page, when the console is set up
     ]
     out = [(k, header_value(v)) for k, v in pairs if v is not None]
     if user_to_user and context.get("call_id"):
@@ -71,3 +72,12 @@ def test_headers(message: str) -> dict[str, str]:
     """
     head = message.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
     return {m.group(1).lower(): m.group(2) for m in _TEST_HEADER.finditer(head) if m.group(2)}
+
+
+_SOURCE = re.compile(r"^X-Voicebot-Source[ \t]*:[ \t]*([0-9A-Fa-f.:]+)[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def source_header(message: str) -> str:
+    """The caller's address the guard put on a new INVITE (the guard drops any sent from outside)."""
+    m = _SOURCE.search(message.split("\r\n\r\n", 1)[0])
+    return m.group(1) if m else ""

@@ -106,7 +106,7 @@ request_route {{
         exit;
     }}
     t_check_trans();
-    if (!is_method("INVITE|OPTIONS|MESSAGE|INFO")) {{
+    if (!is_method("INVITE|OPTIONS|INFO")) {{
         sl_send_reply("405", "Method Not Allowed");
         exit;
     }}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,9 @@ class LiveCall:
     bridge_result: asyncio.Future[bool] | None = None
     bridged: bool = False
     local_hangup: bool = False  # we sent the BYE: its end is not the caller hanging up
+    drained: bool = False  # ended by a shutdown drain
+    too_long: bool = False  # ended at the dialplan's max_call_s
+    limit: asyncio.Task[Any] | None = None  # the max_call_s timer
     test: dict[str, str] = field(default_factory=dict)  # X-Voicebot-Test-* headers, if trusted
     tx_times: deque[float] = field(default_factory=deque)  # bot frames handed to pjsua2 (trace mode)
     rx_trace: list[tuple[float, float, float]] = field(default_factory=list)  # (port, loop, rms), trace mode
@@ -70,15 +74,22 @@ class LiveCall:
 
 
 class SipControl:
-    def __init__(self, endpoint: SipEndpoint, call: LiveCall, user_to_user: bool = False) -> None:
+    def __init__(
+        self, endpoint: SipEndpoint, call: LiveCall, user_to_user: bool = False,
+        agent_url: Callable[[str], str] | None = None,
+    ) -> None:  # fmt: skip
         self.ep = endpoint
         self.call = call
         self.user_to_user = user_to_user
+        self.agent_url = agent_url  # call id -> the agent's handoff page (X-Voicebot-Url)
         self.via = ""
 
     async def transfer(self, target: str, context: dict[str, Any]) -> bool:
         call = self.call
-        headers = handover_headers({**context, "call_id": call.call_id}, self.user_to_user)
+        ctx = {**context, "call_id": call.call_id}
+        if self.agent_url is not None:
+            ctx["agent_url"] = self.agent_url(call.call_id)
+        headers = handover_headers(ctx, self.user_to_user)
         if await self._refer(target, headers):
             self.via = "refer"
             await self.hangup("transferred")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pjsua2 as pj
 
-from voicebot.transports.sip.headers import called_user, test_headers, uri_user
+from voicebot.transports.sip.headers import called_user, source_header, test_headers, uri_user
 from voicebot.transports.sip.media import CallPort
 
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ class BotAccount(pj.Account):
         info = call.getInfo()
         called = called_user(prm.rdata.wholeMsg, info.localUri)
         caller = uri_user(info.remoteUri)
-        self.endpoint.incoming(call, called, caller, test_headers(prm.rdata.wholeMsg))
+        msg = prm.rdata.wholeMsg
+        self.endpoint.incoming(call, called, caller, test_headers(msg), source_header(msg))
 
 
 class BotCall(pj.Call):

@@ -30,7 +30,9 @@ def worker_argv(index: int, host: str, base_port: int, extra: Sequence[str]) -> 
 
 
 class Supervisor:
-    def __init__(self, n: int, host: str, base_port: int, extra: Sequence[str] = ()) -> None:
+    def __init__(self, n: int, host: str, base_port: int, extra: Sequence[str] = (),
+                 stop_timeout: float = 10.0) -> None:  # fmt: skip
+        self.stop_timeout = stop_timeout  # workers drain their calls on SIGTERM
         self.argvs = [worker_argv(i, host, base_port, extra) for i in range(n)]
         self.procs: list[asyncio.subprocess.Process | None] = [None] * n
         self.restarts = [0] * n
@@ -54,7 +56,8 @@ class Supervisor:
             log.error("worker %d exited with %s; restarting in %.1f s", i, rc, delay)
             await asyncio.sleep(delay)
 
-    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - a grace period per worker, not a cancel
+    async def stop(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 - a grace period, not a cancel
+        timeout = self.stop_timeout if timeout is None else timeout
         self._stopping = True
         live = [p for p in self.procs if p is not None and p.returncode is None]
         for p in live:
