@@ -75,3 +75,18 @@ def test_a_pointer_is_an_answer_so_the_call_is_contained():
     assert dialog.answered == [POINTER] and dialog.intents == [POINTER]
     record = CallRecord("c2", plan.name, plan.kommune, "2026-03-10T10:00:00+01:00")
     assert CallRecorder(record).finish("caller_hangup", dialog.answered).outcome == "contained"
+
+
+def test_the_stored_record_keeps_heard_out_of_intents(tmp_path):
+    from voicebot.calls.store import CallStore
+
+    _, record, _ = _call("noget med pas", "medarbejder")
+    store = CallStore(f"sqlite:///{tmp_path / 'calls.db'}")
+    store.start(record)
+    for turn in record.turns:
+        store.add_turn(record, turn)
+    record.outcome = "transferred"
+    store.finish(record)
+    stored = store.get("c1")
+    assert stored["intents"] == ["medarbejder"]
+    assert [h["intent"] for h in stored["heard"]] == ["pas"]
