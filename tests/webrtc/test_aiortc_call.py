@@ -88,7 +88,7 @@ def test_dtmf_zero_without_an_agent_says_so_and_offers_a_call_back(server: Serve
     assert not any(m["type"] == "transfer" and m.get("answered") for m in caller.messages)
     plan = server.services.dialplans.get("default")
     assert record["transfer"]["target"] == plan.transfer.queues[plan.transfer.human_queue]
-    assert record["transfer"]["failed"] is True and record["outcome"] != "transferred"
+    assert record["outcome"] != "transferred"
     assert record["transfer_failures"] == 1
     bot = [t["text"] for t in record["turns"] if t["speaker"] == "bot"]
     assert any("ringes op" in text for text in bot), bot
