@@ -41,7 +41,7 @@ from voicebot.intent.knowledge import DATA_DIR  # noqa: E402
 from voicebot.intent.model import load_phrases  # noqa: E402
 from voicebot.intent.normalize import clean, to_ascii  # noqa: E402
 
-SUITE_SOURCES = (ROOT / "tests" / "calls" / "make_synthetic.py",)
+SUITE_SOURCES = (ROOT / "tests" / "calls" / "make_synthetic.py", ROOT / "tests" / "calls" / "synthetic_caller.py")
 # (voice, words per minute, sample rate); 8 kHz goes through G.711 µ-law like a phone line
 TRAIN_VARIANTS = (("da", 130, 8000), ("da+m3", 170, 8000), ("da+f3", 150, 16000))
 HELDOUT_VARIANTS = (("da", 150, 8000),)

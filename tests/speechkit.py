@@ -16,14 +16,43 @@ from voicebot.audio.resample import resample
 from voicebot.transports.wav import write_wav
 
 
-def espeak_pcm(text: str, rate: int = 8000, *, voice: str = "da", wpm: int = 150) -> np.ndarray:
-    """Danish speech from espeak-ng at `rate`; 8 kHz output also goes through G.711 µ-law."""
+def espeak_pcm(
+    text: str, rate: int = 8000, *, voice: str = "da", wpm: int = 150, pitch: int = 50, law: str = "ulaw"
+) -> np.ndarray:
+    """Danish speech from espeak-ng at `rate`; 8 kHz output also goes through G.711 (`law`: ulaw | alaw)."""
     out = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout", text], capture_output=True, check=True
+        ["espeak-ng", "-v", voice, "-s", str(wpm), "-p", str(pitch), "--stdout", text], capture_output=True, check=True
     ).stdout
     pcm = np.frombuffer(out[44:], dtype="<i2").astype(np.int16)
     pcm = resample(pcm, 22050, rate)
-    return telephone_band(pcm) if rate == 8000 else pcm
+    return telephone_band(pcm, law) if rate == 8000 else pcm
+
+
+def packet_loss(pcm: np.ndarray, rate: int, loss: float, seed: int) -> np.ndarray:
+    """Drop 20 ms packets at random (rate `loss`), as a jitter buffer without concealment plays them: silence."""
+    out = pcm.copy()
+    step = rate // 50
+    rng = np.random.default_rng(seed)
+    for i in range(0, len(out), step):
+        if rng.random() < loss:
+            out[i : i + step] = 0
+    return out
+
+
+def add_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
+    """Background noise (pink-ish: white noise through a one-pole low-pass) at `snr_db` below the speech."""
+    x = pcm.astype(np.float64)
+    voiced = x[np.abs(x) > 100]
+    power = float(np.mean(voiced**2)) if len(voiced) else 1.0
+    rng = np.random.default_rng(seed)
+    white = rng.standard_normal(len(x))
+    noise = np.empty_like(white)
+    acc = 0.0
+    for i, w in enumerate(white):  # short clips only (a few seconds): a plain loop is fine
+        acc = 0.95 * acc + w
+        noise[i] = acc
+    noise *= np.sqrt(power / (10 ** (snr_db / 10)) / max(float(np.mean(noise**2)), 1e-12))
+    return np.clip(x + noise, -32768, 32767).astype(np.int16)
 
 
 def make_call_wav(

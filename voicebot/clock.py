@@ -4,6 +4,10 @@
 replay driver advances it, and every advance first waits until the pipeline has settled
 (no queued items, no busy stage), so a replay is deterministic and runs as fast as the
 CPU allows. Compute time (ASR, TTS) is charged to the events it produces, not to the clock.
+
+What is charged is the clock's `ComputeTiming`: `measured` charges the seconds the work took
+(latency studies; results then depend on machine load), `fixed` charges a configured cost per
+recognition and per synthesis, so identical inputs give identical records on any machine.
 """
 
 from __future__ import annotations
@@ -12,13 +16,44 @@ import asyncio
 import heapq
 import itertools
 import time
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+TimingMode = Literal["fixed", "measured"]
+ComputeKind = Literal["asr", "tts"]
+
+
+@dataclass(frozen=True)
+class ComputeTiming:
+    """What a virtual clock charges for a piece of compute: measured seconds, or a fixed cost."""
+
+    mode: TimingMode = "fixed"
+    asr_s: float = 0.4  # per recognition (a speculative decode counts as one)
+    tts_s: float = 0.05  # per synthesised sentence or loaded prompt
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("fixed", "measured"):
+            raise ValueError(f"timing must be 'fixed' or 'measured', not {self.mode!r}")
+        if self.asr_s < 0 or self.tts_s < 0:
+            raise ValueError("fixed compute times must not be negative")
+
+    def charge(self, kind: ComputeKind, measured_s: float) -> float:
+        if self.mode == "measured":
+            return measured_s
+        return self.asr_s if kind == "asr" else self.tts_s
+
+
+MEASURED = ComputeTiming("measured")
 
 
 class Clock(Protocol):
     def now(self) -> float: ...
 
     async def sleep_until(self, deadline: float) -> None: ...
+
+    def charge(self, kind: ComputeKind, measured_s: float) -> float:
+        """The compute time to charge for work of `kind` that took `measured_s` seconds."""
+        ...
 
 
 class Activity:
@@ -63,6 +98,9 @@ class MonotonicClock:
     def now(self) -> float:
         return time.monotonic() - self._t0
 
+    def charge(self, kind: ComputeKind, measured_s: float) -> float:
+        return measured_s  # a live call: what the work took is what the caller waited
+
     async def sleep_until(self, deadline: float) -> None:
         delay = deadline - self.now()
         if delay > 0:
@@ -72,14 +110,18 @@ class MonotonicClock:
 class VirtualClock:
     """A clock that the replay driver advances; sleepers wake in deadline order."""
 
-    def __init__(self, start: float = 0.0) -> None:
+    def __init__(self, start: float = 0.0, timing: ComputeTiming = MEASURED) -> None:
         self._now = start
+        self.timing = timing
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self.activity = Activity()
 
     def now(self) -> float:
         return self._now
+
+    def charge(self, kind: ComputeKind, measured_s: float) -> float:
+        return self.timing.charge(kind, measured_s)
 
     async def sleep_until(self, deadline: float) -> None:
         if deadline <= self._now:

@@ -37,6 +37,9 @@ class Settings:
     # in-process default Whisper model; `serve --workers N` sets it for its workers.
     asr_service_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_ASR_SERVICE") or None)
     intent_url: str | None = field(default_factory=lambda: os.environ.get("VOICEBOT_INTENT_URL") or None)
+    # replay --timing fixed: the compute time charged per recognition and per synthesis
+    replay_asr_ms: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_REPLAY_ASR_MS", "400")))
+    replay_tts_ms: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_REPLAY_TTS_MS", "50")))
     # record mode: calls to dialplans with recording consent are saved here as regression cases
     record_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_RECORD_DIR"))
     # SIP jitter-buffer prefetch in ms; raise it for lossy WAN links

@@ -21,7 +21,7 @@ from typing import Any
 
 from voicebot.asr.base import Recognizer
 from voicebot.asr.factory import create_recognizer_for
-from voicebot.asr.vocabulary import build_prompt
+from voicebot.asr.vocabulary import build_prompt, expect_prompts
 from voicebot.calls.calllog import redact
 from voicebot.calls.record import CallRecord
 from voicebot.calls.store import CallStore
@@ -134,6 +134,7 @@ def create_session(
         config=SessionConfig(
             in_rate=in_rate,
             asr_prompt=build_prompt(plan.kommune, list(plan.vocabulary)),
+            asr_prompts=expect_prompts(),
             keep_caller_audio=records_calls(services, plan),
         ),
     )

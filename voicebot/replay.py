@@ -4,6 +4,11 @@ The driver feeds the caller's audio in 20 ms frames, advancing the virtual clock
 frame; every advance waits until the pipeline has settled, so results are deterministic and
 the run is as fast as the engines allow. After the recording ends, silence is fed until the
 bot has finished its reply; then the caller hangs up.
+
+Timing: `fixed` (a configured compute cost per recognition and synthesis) gives the same record
+on a busy and on an idle machine; suites and `voicebot replay` use it by default. `measured`
+charges what the work took here, for latency studies; it is this function's default, so pipeline
+tests with scripted engines see their own timings.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 
 from voicebot.audio.resample import resample
 from voicebot.calls.record import CallRecord
-from voicebot.clock import VirtualClock
+from voicebot.clock import MEASURED, ComputeTiming, VirtualClock
 from voicebot.dialog.plan import Dialplan
 from voicebot.errors import EngineError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
@@ -51,11 +56,12 @@ async def replay_call(
     dtmf: list[tuple[float, str]] | None = None,
     call_id: str | None = None,
     tail_s: float = 30.0,
+    timing: ComputeTiming | None = None,
     keep_record: bool = False,
 ) -> ReplayResult:
     rate = call_rate_for(audio.sample_rate)
     pcm = resample(audio.pcm, audio.sample_rate, rate)
-    clock = VirtualClock()
+    clock = VirtualClock(timing=timing or MEASURED)  # suites and the CLI pass fixed timing
     sink = TimelineSink(rate)
     control = ReplayControl()
     setup = CallSetup(

@@ -1,12 +1,12 @@
-# ruff: noqa: E501  (the call table reads best one call per line)
 """Make the synthetic Danish suite in tests/calls/synthetic/: espeak-ng callers at 8 kHz (G.711 µ-law
 round trip), one WAV + one expectation YAML per call. Re-run after changing CALLS:
 
     .venv/bin/python tests/calls/make_synthetic.py
 
-Caller steps are timed from the end of the bot's greeting (measured with the project's own
-synthesizer on the dialplan's greeting), so the first request comes after the greeting and
-later steps come while or after the bot answers, as real callers do.
+Spoken calls come from callers who listen (synthetic_caller.py): each answer is placed after the
+bot's reply, found by replaying the call so far with fixed timing, so a recording runs to the end
+of the conversation it claims. Key and silence calls keep fixed steps, timed from the end of the
+greeting (measured with the project's own synthesizer).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/conftest.py: espeak_pcm
 
 from speechkit import espeak_pcm  # noqa: E402
+from synthetic_caller import Caller, simulate  # noqa: E402
 
 from voicebot.dialog.text import render  # noqa: E402
 from voicebot.gateway import build_services  # noqa: E402
@@ -59,30 +60,58 @@ TOPICS: list[tuple[str, str, str]] = [
 ]
 
 
-def calls() -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def callers() -> list[Caller]:
+    """Callers who listen and answer (see synthetic_caller.py): topics, a person, closed line, survey."""
+    out: list[Caller] = []
     n = 0
     for intent, first, second in TOPICS:
-        for k, text in enumerate((first, second)):
+        for k, says in enumerate(([first, second], [second, first])):
             n += 1
-            steps = [(0.8, "say", text)] + ([(9.0, "say", "Nej tak, det var det hele.")] if k == 1 else [])
-            expect: dict[str, Any] = {"intents": [intent]} if k == 0 else {"intents_any": [intent]}
-            expect.update(RULES.get(intent, {"outcome": "contained"}))
+            rule = RULES.get(intent, {"outcome": "contained", "record": {"answered": [intent]}})
             out.append(
-                {
-                    "name": f"{n:03d}-{intent}-{k + 1}",
-                    "description": f"topic {intent}" + (", then no more questions" if k else ""),
-                    "steps": steps,
-                    "expect": expect,
-                }
-            )
+                Caller(f"{n:03d}-{intent}-{k + 1}", f"topic {intent}" + (", then no more questions" if k else ""),
+                       says, intent, dict(rule), more=["Nej tak, det var det hele."] if k else [None])
+            )  # fmt: skip
+    human = {"outcome": "transferred"}
+    extra = [
+        Caller("human-1", "asks for a person by voice",
+               ["Jeg vil gerne tale med en medarbejder.", "Medarbejder."], "medarbejder", human),
+        Caller("human-2", "asks for a person after a topic", ["Jeg skal have et nyt pas."], "pas", human,
+               more=["Må jeg tale med et menneske?"]),
+        Caller("nomatch", "talks about something the bot does not know: the menu, then a person, never a hang-up",
+               ["Min kat har spist min hjemmelavede lasagne."], None,
+               {"outcome": "transferred", "transfer_reason": "no_match_limit", "say_contains": ["trykke"]}),
+        Caller("closed-holiday", "asks for a person on Christmas Day: told the hours, no transfer",
+               ["Jeg vil gerne tale med en medarbejder.", "Medarbejder."], "medarbejder",
+               {"outcome": "abandoned", "say_contains": ["lukket"]}, at=HOLIDAY),
+        Caller("closed-evening-topic", "a topic in the evening: the bot still answers",
+               ["Hvordan bestiller jeg et nyt pas?", "Jeg skal have fornyet mit pas."], "pas",
+               {"outcome": "contained", "say_contains": ["lukket"], "record": {"answered": ["pas"]}}, at=EVENING),
+        Caller("survey", "topic, no more questions, rates 3 on the survey", ["Jeg vil gerne skifte læge."],
+               "laegeskift", {"outcome": "contained", "record": {"rating": 3, "answered": ["laegeskift"]}},
+               more=["Nej tak."], rating="3"),
+        Caller("bargein", "interrupts the greeting with a request",
+               ["Jeg skal bruge et nyt sundhedskort.", "Jeg har mistet mit sundhedskort."], "sundhedskort",
+               {"outcome": "contained", "record": {"barge_ins": 1, "answered": ["sundhedskort"]}}, first_gap_s=-2.5),
+        Caller("two-topics", "two topics in one call", ["Jeg skal flytte."], "flytning",
+               {"outcome": "contained", "record": {"answered": ["flytning", "aabningstider"]}},
+               more=["Hvornår har I åbent?", None]),
+        Caller("goodbye", "says no thanks at once: goodbye and the survey",
+               ["Nej, det var ikke noget. Tak, farvel."], None, {"say_contains": ["bedømme"]},
+               accepts_person=False),
+    ]  # fmt: skip
+    for c in out + extra:
+        if c.goal:
+            c.expect = {"topic": c.goal, **c.expect}
+    for k, c in enumerate(extra):  # 029-030, then the fixed calls 031-034, then 035-
+        c.name = f"{len(out) + k + 1 + (4 if k >= 2 else 0):03d}-{c.name}"
+    return out + extra
+
+
+def fixed_calls(first: int) -> list[dict[str, Any]]:
+    """Calls with fixed steps: keys and silence need no listening."""
     human = "transferred"
-    extra: list[dict[str, Any]] = [
-        {"name": "human-1", "description": "asks for a human", "steps": [(0.8, "say", "Jeg vil gerne tale med en medarbejder.")],
-         "expect": {"intents": ["medarbejder"], "outcome": human, "transfer_reason": "caller_request"}},
-        {"name": "human-2", "description": "asks for a person after a topic",
-         "steps": [(0.8, "say", "Jeg skal have et nyt pas."), (9.0, "say", "Må jeg tale med et menneske?")],
-         "expect": {"intents_any": ["pas", "medarbejder"], "outcome": human, "transfer_reason": "caller_request"}},
+    calls: list[dict[str, Any]] = [
         {"name": "dtmf0-1", "description": "presses 0 after the greeting", "steps": [(1.0, "dtmf", "0")],
          "expect": {"intents": [], "outcome": human, "transfer_reason": "caller_request"}},
         {"name": "dtmf0-2", "description": "presses 0 during the greeting", "steps": [(-2.0, "dtmf", "0")],
@@ -92,31 +121,10 @@ def calls() -> list[dict[str, Any]]:
         {"name": "noinput", "description": "says nothing: two re-prompts, then the bot hangs up",
          "steps": [(30.0, "pause", 0)],
          "expect": {"intents": [], "outcome": "abandoned", "record": {"end_reason": "bot_hangup"}}},
-        {"name": "nomatch", "description": "talks about something the bot does not know",
-         "steps": [(0.8, "say", "Min kat har spist min hjemmelavede lasagne.")],
-         "expect": {"intents": [], "outcome": "abandoned"}},
-        {"name": "closed-holiday", "description": "asks for a human on Christmas Day: told the hours, no transfer",
-         "at": HOLIDAY, "steps": [(0.8, "say", "Jeg vil gerne tale med en medarbejder.")],
-         "expect": {"intents": ["medarbejder"], "outcome": "abandoned", "say_contains": ["lukket"]}},
-        {"name": "closed-evening-topic", "description": "a topic in the evening: the bot still answers",
-         "at": EVENING, "steps": [(0.8, "say", "Hvordan bestiller jeg et nyt pas?")],
-         "expect": {"intents": ["pas"], "outcome": "contained", "say_contains": ["lukket"]}},
-        {"name": "survey", "description": "topic, no more questions, rates 3 on the survey",
-         "steps": [(0.8, "say", "Jeg vil gerne skifte læge."), (9.0, "say", "Nej tak."), (4.0, "dtmf", "3")],
-         "expect": {"intents_any": ["laegeskift"], "outcome": "contained", "record": {"rating": 3}}},
-        {"name": "bargein", "description": "interrupts the greeting with a request",
-         "steps": [(-2.5, "say", "Jeg skal bruge et nyt sundhedskort.")],
-         "expect": {"intents": ["sundhedskort"], "outcome": "contained", "record": {"barge_ins": 1}}},
-        {"name": "two-topics", "description": "two topics in one call",
-         "steps": [(0.8, "say", "Jeg skal flytte."), (9.0, "say", "Ja, hvornår har I åbent?")],
-         "expect": {"intents_any": ["flytning", "aabningstider"], "outcome": "contained"}},
-        {"name": "goodbye", "description": "says no thanks at once: goodbye and the survey",
-         "steps": [(0.8, "say", "Nej, det var ikke noget. Tak, farvel.")],
-         "expect": {"intents_any": ["afslut"], "say_contains": ["bedømme"]}},
     ]  # fmt: skip
-    for k, call in enumerate(extra):
-        call["name"] = f"{len(out) + k + 1:03d}-{call['name']}"
-    return out + extra
+    for k, call in enumerate(calls):
+        call["name"] = f"{first + k:03d}-{call['name']}"
+    return calls
 
 
 def greeting_seconds(services: Any, plan_name: str) -> float:
@@ -189,6 +197,28 @@ def make_dtmf_suite(greeting_s: float) -> int:
     return n
 
 
+def write_case(
+    name: str, description: str, pcm: np.ndarray, dtmf: list[dict[str, Any]], expect: dict[str, Any], at: str | None
+) -> None:
+    # Keep the files small: the silence before the caller's first sound becomes lead_silence_s.
+    voiced = np.flatnonzero(pcm)
+    first = min([voiced[0] / RATE if len(voiced) else len(pcm) / RATE - 1.0] + [d["at_s"] for d in dtmf])
+    lead = max(0.0, round(float(first) - 0.3, 1))
+    pcm = pcm[round(lead * RATE) :]
+    dtmf = [{"at_s": round(d["at_s"] - lead, 2), "digit": d["digit"]} for d in dtmf]
+    write_wav(OUT / f"{name}.wav", pcm, RATE)
+    spec: dict[str, Any] = {"description": description}
+    if at:
+        spec["at"] = at
+    if lead:
+        spec["lead_silence_s"] = lead
+    if dtmf:
+        spec["dtmf"] = dtmf
+    spec["expect"] = expect
+    body = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, default_flow_style=None)
+    (OUT / f"{name}.yaml").write_text(body, encoding="utf-8")
+
+
 def main() -> int:
     plan_name = sys.argv[1] if len(sys.argv) > 1 else "odder"
     services = build_services(dialplans_dir=HERE.parent.parent / "dialplans")
@@ -200,26 +230,18 @@ def main() -> int:
     (OUT / "suite.yaml").write_text(
         "# Defaults for every call in this folder (made by ../make_synthetic.py).\n" + yaml.safe_dump(suite)
     )
-    for call in calls():
+    plan = services.dialplans.get(plan_name)
+    made = 0
+    for caller in callers():
+        pcm, presses = simulate(caller, plan, services, espeak_pcm, RATE, greeting_s)
+        dtmf = [{"at_s": round(t, 2), "digit": d} for t, _, d in presses]
+        write_case(caller.name, caller.description, pcm, dtmf, caller.expect, caller.at)
+        made += 1
+    for call in fixed_calls(31):
         pcm, dtmf = render_call(call, greeting_s)
-        # Keep the files small: the silence before the caller's first sound becomes lead_silence_s.
-        voiced = np.flatnonzero(pcm)
-        first = min([voiced[0] / RATE if len(voiced) else len(pcm) / RATE - 1.0] + [d["at_s"] for d in dtmf])
-        lead = max(0.0, round(float(first) - 0.3, 1))
-        pcm = pcm[round(lead * RATE) :]
-        dtmf = [{"at_s": round(d["at_s"] - lead, 2), "digit": d["digit"]} for d in dtmf]
-        write_wav(OUT / f"{call['name']}.wav", pcm, RATE)
-        spec: dict[str, Any] = {"description": call["description"]}
-        if "at" in call:
-            spec["at"] = call["at"]
-        if lead:
-            spec["lead_silence_s"] = lead
-        if dtmf:
-            spec["dtmf"] = dtmf
-        spec["expect"] = call["expect"]
-        body = yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, default_flow_style=None)
-        (OUT / f"{call['name']}.yaml").write_text(body, encoding="utf-8")
-    print(f"{len(calls())} calls in {OUT.name}/ (greeting {greeting_s:.1f} s, dialplan {plan_name})")
+        write_case(call["name"], call["description"], pcm, dtmf, call["expect"], call.get("at"))
+        made += 1
+    print(f"{made} calls in {OUT.name}/ (greeting {greeting_s:.1f} s, dialplan {plan_name})")
     print(f"{make_dtmf_suite(greeting_s)} calls in sipp_dtmf/")
     return 0
 

@@ -154,6 +154,8 @@ def run(plan: Dialplan, script: list[str], *, at: datetime | None = OPEN, engine
 GOODBYE = "bot: Tak for opkaldet."
 MORE = "Er der andet, jeg kan hjælpe med?"
 T_BS = "sip:bs@pbx"
+MENU = "Du kan også trykke 1 for pas, 2 for kørekort, 3 for flytning, eller 0 for en medarbejder."
+OFFER = "Skal jeg stille dig videre til en medarbejder? Sig ja eller nej. Tryk 1 for ja, 2 for nej."
 
 CASES: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
     ("answer then no more", {}, ["caller: pas", "caller: nej"],
@@ -178,9 +180,10 @@ CASES: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
      ["bot: Goddag", "turn: pas", "bot: Det forstod jeg desværre ikke."]),
     ("no band configured", {"thresholds": {"answer": 0.6, "confirm": None}}, ["caller: måske pas"],
      ["bot: Goddag", "turn: pas", "bot: Det forstod jeg desværre ikke."]),
-    ("no-match limit", {}, ["caller: hmm", "caller: øh", "caller: tja"],
-     ["bot: Goddag", "turn: ukendt", "bot: Det forstod jeg", "turn: ukendt", "bot: Det forstod jeg",
-      "turn: ukendt", "bot: Jeg stiller dig om", f"transfer: no_match_limit {T_BS}"]),
+    ("no-match limit: menu once, then the bot offers a person, then transfers",
+     {}, ["caller: hmm", "caller: øh", "caller: tja"],
+     ["bot: Goddag", "turn: ukendt", f"bot: Det forstod jeg desværre ikke. Prøv at sige det med andre ord. {MENU}",
+      "turn: ukendt", f"bot: {OFFER}", "turn: ukendt", "bot: Jeg stiller dig om", f"transfer: no_match_limit {T_BS}"]),
     ("no-input re-prompts then hangs up", {}, ["silence", "silence", "silence"],
      ["bot: Goddag", "bot: Jeg hørte ikke noget.", "bot: Jeg hørte ikke noget.", GOODBYE, "hangup: no_input"]),
     ("no-input limit transfers", {"reprompts": {"max_no_input": 1, "on_no_input_limit": "transfer"}},
@@ -249,7 +252,8 @@ def test_conversation(name: str, over: dict[str, Any], script: list[str], expect
 
 CLOSED_CASES: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
     ("message: hours, then go on", {}, ["caller: medarbejder", "caller: nej"],
-     ["bot: Goddag, du har ringet til kommunen. Hvad kan jeg hjælpe dig med? Vi har lukket lige nu",
+     ["bot: Goddag, du har ringet til kommunen. Vi har lukket lige nu, men jeg kan måske hjælpe dig. Hvad kan jeg "
+      "hjælpe dig med?",
       "turn: medarbejder",
       "bot: Borgerservice har lukket nu. Vi har åbent mandag til tirsdag fra 9 til 15 og torsdag fra 9 til 17. "
       + MORE, "turn: nej", GOODBYE, "hangup: completed"]),

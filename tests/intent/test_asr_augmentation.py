@@ -56,12 +56,29 @@ def test_augmentation_comes_from_training_phrases_only():
     assert {t.source for t in load_transcripts(DATA_DIR / "asr_heldout.jsonl")} <= held
 
 
+SUITE_SOURCES = ("make_synthetic.py", "synthetic_caller.py")  # every utterance of the shipped suite is here
+
+
+def _suite_utterances() -> set[str]:
+    suite: set[str] = set()
+    for name in SUITE_SOURCES:
+        src = (REPO / "tests" / "calls" / name).read_text(encoding="utf-8")
+        suite |= {_norm(n.value) for n in ast.walk(ast.parse(src))
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value.strip()}  # fmt: skip
+    return suite
+
+
 def test_augmentation_has_no_call_suite_utterance():
-    src = (REPO / "tests" / "calls" / "make_synthetic.py").read_text(encoding="utf-8")
-    suite = {_norm(n.value) for n in ast.walk(ast.parse(src))
-             if isinstance(n, ast.Constant) and isinstance(n.value, str) and " " in n.value.strip()}  # fmt: skip
-    assert any("pas" in s for s in suite)  # the parse found the utterances
+    suite = _suite_utterances()
+    assert any("pas" in s for s in suite) and "ja meget gerne" in suite  # the parse found both files' utterances
     for t in {t.source for t in load_transcripts(DATA_DIR / ASR_FILE)}:
+        assert max(fuzz.ratio(_norm(t), s) for s in suite) < 85, t
+
+
+def test_training_phrases_have_no_call_suite_utterance():
+    """The text model's own phrases are kept apart from what the suite's callers say, too."""
+    suite = _suite_utterances()
+    for t, _ in load_phrases(DATA_DIR / "phrases.yaml"):
         assert max(fuzz.ratio(_norm(t), s) for s in suite) < 85, t
 
 

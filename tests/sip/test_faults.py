@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from siphelpers import (
+    API_HEADERS,
     NUMBER,
     call_pcap,
     consecutive_free_ports,
@@ -82,6 +83,11 @@ def test_broken_dialplan_reload_keeps_the_old_plan(tmp_path: Path) -> None:
         kill_group(proc)
 
 
+def sip_status(http_port: int) -> urllib.request.Request:
+    """The supervisor's status (it needs a viewer token, as every call-data route does)."""
+    return urllib.request.Request(f"http://127.0.0.1:{http_port}/api/sip/status", headers=API_HEADERS)
+
+
 def test_worker_killed_behind_kamailio_new_calls_go_to_the_other(tmp_path: Path) -> None:
     kamailio = shutil.which("kamailio") or "/usr/sbin/kamailio"
     proxy_port, first_worker, http_port = free_port(), consecutive_free_ports(2), free_port()
@@ -106,7 +112,7 @@ def test_worker_killed_behind_kamailio_new_calls_go_to_the_other(tmp_path: Path)
                                  stdout=(tmp_path / "kamailio.log").open("wb"), stderr=subprocess.STDOUT,
                                  start_new_session=True)  # fmt: skip
         time.sleep(3)
-        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/sip/status", timeout=5) as r:
+        with urllib.request.urlopen(sip_status(http_port), timeout=5) as r:
             workers = json.loads(r.read())["workers"]
         victim = workers[0]
         os.kill(victim["pid"], signal.SIGKILL)
@@ -124,7 +130,7 @@ def test_worker_killed_behind_kamailio_new_calls_go_to_the_other(tmp_path: Path)
         # calls are one after the other (limit 1): the first came right after the kill, when only the
         # other worker was alive; the supervisor restarts the dead one, which may take later calls
         assert recs[0]["sip"]["worker_port"] == victim["port"] + 1, [r["sip"]["worker_port"] for r in recs]
-        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/sip/status", timeout=5) as r:
+        with urllib.request.urlopen(sip_status(http_port), timeout=5) as r:
             assert json.loads(r.read())["workers"][0]["restarts"] >= 1
     finally:
         if proxy is not None:

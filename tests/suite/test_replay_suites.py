@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from voicebot.cli import main
+from voicebot.clock import ComputeTiming
 
 CALLS = Path(__file__).resolve().parents[1] / "calls"
 # Calls whose outcome does not hinge on what Whisper hears: keys, silence, the closed line.
@@ -59,6 +62,51 @@ def test_shipped_synthetic_subset(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert holiday["record"]["started_at"].startswith("2026-12-25")
     text = html.read_text()
     assert text.count("<audio") == 18 and (tmp_path / "out/report_files/034-noinput.bot.wav").exists()
+
+
+# Cases of the shipped synthetic suite that cannot pass yet, each with its reason (strict: a case that
+# starts passing fails here, so it gets promoted). Whisper base garbles these requests on 8 kHz espeak
+# audio, and their topics are not in odder's fallback menu (1 kørekort, 2 flytning, 3 pas), so the
+# caller ends with a person (transferred, no_match_limit) instead of an answer.
+NOT_IN_MENU = "request garbled by the recogniser and topic not in the fallback menu: ends with a person"
+XFAIL = {
+    "013-digital_post-1": NOT_IN_MENU, "018-aabningstider-2": NOT_IN_MENU, "019-kontakt_adresse-1": NOT_IN_MENU,
+    "020-kontakt_adresse-2": NOT_IN_MENU, "021-rotter-1": NOT_IN_MENU, "022-rotter-2": NOT_IN_MENU,
+    "025-sagsstatus-1": "sagsstatus garbled: the caller reaches a person, but as no_match_limit, not intent_rule",
+    "038-survey": "'Nej tak.' at 'Er der andet?' is garbled ('Zai-tak.'): no goodbye, so no survey",
+    "040-two-topics": "the second request 'Hvornår har I åbent?' is heard as 'Monohaj, owind.' twice",
+    "041-goodbye": "'Nej, det var ikke noget. Tak, farvel.' is heard as 'Jeg vil ikke måke nol, tak hammel.'",
+}  # fmt: skip
+SYNTHETIC = sorted(p.stem for p in (CALLS / "synthetic").glob("*.wav"))
+
+
+@pytest.fixture(scope="module")
+def whole_synthetic_suite() -> dict[str, Any]:
+    """Every shipped synthetic call, replayed once with fixed timing (the suite default)."""
+    from voicebot.gateway import build_services
+    from voicebot.suite.cases import load_suite
+    from voicebot.suite.offline import run_offline
+
+    suite = load_suite(CALLS / "synthetic", None)
+    services = build_services(dialplans_dir=suite.dialplans_dir)
+    results = asyncio.run(run_offline(suite, services, jobs=2, progress=False, timing=ComputeTiming()))
+    return {r.name: r for r in results}
+
+
+def test_the_whole_synthetic_suite_is_replayed(whole_synthetic_suite: dict[str, Any]) -> None:
+    assert sorted(whole_synthetic_suite) == SYNTHETIC and len(SYNTHETIC) == 41
+    assert set(XFAIL) <= set(SYNTHETIC)
+    assert len(XFAIL) <= 10  # the note in docs/suites.md counts them; keep it honest when this changes
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(reason=XFAIL[n], strict=True)) if n in XFAIL else n for n in SYNTHETIC],
+)
+def test_shipped_synthetic_case(whole_synthetic_suite: dict[str, Any], name: str) -> None:
+    result = whole_synthetic_suite[name]
+    assert result.error is None, result.error
+    assert result.failures == [], result.failures
 
 
 def test_bad_input_is_reported_per_call_and_the_rest_still_runs(

@@ -11,6 +11,8 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+from voicebot.clock import ComputeTiming
+from voicebot.config import load_settings
 from voicebot.dialog.plan import Dialplan, load_dialplan
 from voicebot.errors import InputError
 from voicebot.gateway import Services, build_services
@@ -27,8 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--at", default=None, help="wall-clock time the call is placed, ISO 8601")
     p.add_argument("--json", type=Path, default=None, help="write the call record (suite: the full results) here")
     p.add_argument("--bot-audio", type=Path, default=None, help="write the call as stereo WAV: caller left, bot right")
+    settings = load_settings()
+    p.add_argument(
+        "--timing", choices=("fixed", "measured"), default="fixed",
+        help="compute time charged to the virtual clock: fixed per recognition/synthesis, so results are "
+        "the same on any machine (default), or measured here, for latency studies",
+    )  # fmt: skip
+    p.add_argument("--asr-cost-ms", type=float, default=settings.replay_asr_ms, help="fixed timing: per recognition")
+    p.add_argument("--tts-cost-ms", type=float, default=settings.replay_tts_ms, help="fixed timing: per synthesis")
     add_suite_arguments(p)
     p.set_defaults(func=run)
+
+
+def timing_from(args: argparse.Namespace) -> ComputeTiming:
+    try:
+        return ComputeTiming(args.timing, args.asr_cost_ms / 1000.0, args.tts_cost_ms / 1000.0)
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def resolve_dialplan(services: Services, ref: str) -> Dialplan:
@@ -55,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     audio = read_call_wav(args.path)  # validate before loading any model
     services = build_services(dialplans_dir=args.dialplans)
     plan = resolve_dialplan(services, args.dialplan or "default")
-    result = asyncio.run(replay_call(audio, services=services, plan=plan, started_at=parse_at(args.at)))
+    call = replay_call(audio, services=services, plan=plan, started_at=parse_at(args.at), timing=timing_from(args))
+    result = asyncio.run(call)
     text = result.record.to_json()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,13 @@ def semantic_issues(plan: Dialplan) -> Iterator[tuple[Loc, str, bool]]:
                     f"unknown menu target {target!r}: use a topic intent, transfer:<queue>, repeat or human",
                     False,
                 )
+    menu_keys = plan.dtmf_menu.keys if plan.dtmf_menu is not None else {}
+    for key, target in plan.fallback_menu.keys.items():
+        loc = ("fallback_menu", "keys", key)
+        if target not in TOPIC_INTENTS:
+            yield loc, f"unknown topic {target!r} for the fallback menu; known: {_known(TOPIC_INTENTS)}", False
+        elif key in menu_keys and menu_keys[key] != target:
+            yield loc, f"key {key} is {menu_keys[key]!r} in dtmf_menu; one key must mean one thing", False
     from voicebot.asr.factory import ENGINES as ASR_ENGINES
     from voicebot.tts.factory import ENGINES as TTS_ENGINES
 

@@ -46,8 +46,13 @@ from voicebot.frames import (
     TurnResult,
 )
 from voicebot.intent.base import POINTER, SCOPE_INTENTS, TOPIC_INTENTS, UNKNOWN, IntentResult
+from voicebot.intent.yesno import YES, yes_or_no
 
 log = logging.getLogger(__name__)
+KEY_ANSWERS = {"1": "ja", "2": "nej"}  # keys at every yes/no question
+# Below the confirm band, the same topic guessed in two turns running is confirmed ("Vil du høre om…?"):
+# two unclear tries that lean the same way are better evidence than either alone.
+REPEAT_FLOOR = 0.1
 SPEECH_GRACE_S = 30.0  # a caller who started speaking gets this long before no-input fires
 TRANSFER_REASONS = ("low_confidence", "caller_request", "no_match_limit", "no_input_limit", "closed_hours",
                     "intent_rule", "technical")  # fmt: skip
@@ -65,8 +70,22 @@ class State(Enum):
     FOLLOWUP = "followup"  # a topic's follow-up question
     ANYTHING_ELSE = "anything_else"  # "Er der andet, jeg kan hjælpe med?"
     CALLBACK = "callback"  # closed: "Vil du ringes op?" → ja/nej
+    OFFER_HUMAN = "offer_human"  # after repeated no-matches: "Skal jeg stille dig videre…?" → ja/nej
     SURVEY = "survey"  # after goodbye: DTMF 1-3
     ENDED = "ended"
+
+
+def _closed_first(greeting: Message, note: Message | None) -> list[Message]:
+    """The closed notice goes before the greeting's closing question ("Hvad kan jeg hjælpe…?")."""
+    if note is None:
+        return [greeting]
+    head, sep, question = greeting.text.rstrip().rpartition(". ")
+    if greeting.prompt is not None or not sep or not question.endswith("?"):
+        return [note, greeting] if greeting.prompt is None else [greeting, note]
+    return [Message(text=head + "."), note, Message(text=question)]
+
+
+QUESTION_STATES = (State.CONFIRM, State.CALLBACK, State.OFFER_HUMAN)  # yes/no questions
 
 
 class Dialog:
@@ -96,6 +115,8 @@ class Dialog:
         self._last_topic: str | None = None
         self._texts: list[str] = []
         self._last_conf: float | None = None
+        self._guess: str | None = None  # the topic the last unclear request leaned to
+        self._menu_offered = False  # the fallback topic menu is said once; its keys then stay live
         self._low = plan.thresholds.confirm if plan.thresholds.confirm is not None else plan.thresholds.answer
         self._reply_to: float | None = None  # end of the caller speech being answered, while handling it
 
@@ -122,7 +143,7 @@ class Dialog:
 
     def expects(self) -> str:
         """The kind of answer the dialog waits for: 'yes_no', 'rating' or 'request'."""
-        if self.state in (State.CONFIRM, State.CALLBACK):
+        if self.state in QUESTION_STATES:  # confirm, callback, offer of a person
             return "yes_no"
         return "rating" if self.state is State.SURVEY else "request"
 
@@ -196,7 +217,7 @@ class Dialog:
         acts = self._speak(p.recording_consent, listen=False, barge_in=False) if p.recording_consent else []
         note = p.hours.when_closed.greeting_note if (p.hours and not self.is_open) else None
         menu = p.dtmf_menu.prompt if p.dtmf_menu and p.dtmf_menu.announce else None
-        return acts + self._speak(p.greeting, note, menu)
+        return acts + self._speak(*_closed_first(p.greeting, note), menu)
 
     def _repeat(self) -> list[DialogAction]:
         msgs = [Message(text=s.text, prompt=s.prompt) for s in self._last_says] or [self.plan.messages.ask_again]
@@ -276,8 +297,12 @@ class Dialog:
             return []
         if digit == "0":
             return self._human("caller_request")
+        if self.state in QUESTION_STATES and digit in KEY_ANSWERS:  # key 1 = ja, 2 = nej at every question
+            return self._answer_question(KEY_ANSWERS[digit])
         menu = self.plan.dtmf_menu
         target = menu.keys.get(digit) if menu else None
+        if target is None and self._menu_offered:
+            target = self.plan.fallback_keys().get(digit)
         if target is None:
             return []
         kind, _, queue = target.partition(":")
@@ -331,35 +356,25 @@ class Dialog:
         if self.state is State.SURVEY:
             score = survey_score(text)
             return self._on_dtmf(str(score)) if score else []
-        if said in ("medarbejder", "afslut", "gentag", *SCOPE_INTENTS):
-            self._act(said)
         if said == "medarbejder":
+            self._act(said)
             return self._human("caller_request")
+        if self.state in QUESTION_STATES:  # the question sets the context: the answers that fit
+            answer = yes_or_no(text) or (said if said in ("ja", "nej") else None)
+            if answer is not None and not (intent in TOPIC_INTENTS and conf >= th.answer):
+                return self._answer_question(answer)
+            if said == "afslut":  # "tak" at a yes/no question is never a goodbye
+                said = UNKNOWN
+        elif self.state is State.ANYTHING_ELSE and not (intent in TOPIC_INTENTS and conf >= self._low):
+            said = yes_or_no(text, thanks=None) or said
+        if said in ("afslut", "gentag", *SCOPE_INTENTS):
+            self._act(said)
         if said == "afslut":
             return self._goodbye()
         if said == "gentag":
             return self._repeat()
         if said in SCOPE_INTENTS:
             return self._scope(res)
-        if self.state is State.CALLBACK and said in ("ja", "nej"):
-            self._act(said)
-            if said == "nej":
-                self.state = State.ANYTHING_ELSE
-                return self._speak(self.plan.messages.anything_else)
-            closed = self.plan.hours.when_closed if self.plan.hours else WhenClosed()
-            reason = self._callback_reason
-            acts: list[DialogAction] = [Callback(self.caller, reason, self._context(reason))]
-            return [*acts, *self._speak(closed.callback_confirmation, listen=False), *self._goodbye("callback")]
-        if self.state is State.CONFIRM and self._pending is not None and said in ("ja", "nej"):
-            pending, self._pending = self._pending, None
-            if said == "ja":
-                return self._topic(pending.intent, pending)
-            self._act(said)
-            self._rejected += 1
-            if self._rejected >= th.max_rejected_confirms:
-                return self._human("low_confidence")
-            self.state = State.LISTEN
-            return self._speak(self.plan.messages.confirm_no)
         if self.state is State.FOLLOWUP and self._pending is not None:
             pending = self._pending
             if not (intent in TOPIC_INTENTS and intent != pending.intent and conf >= th.answer):
@@ -375,18 +390,68 @@ class Dialog:
             return self._speak(self.plan.messages.ask_again)
         if intent in TOPIC_INTENTS and conf >= th.answer:
             return self._topic(intent, res)
-        if intent in TOPIC_INTENTS and th.confirm is not None and conf >= th.confirm:
-            self.state, self._pending = State.CONFIRM, res
+        guessed_again = intent == self._guess and conf >= REPEAT_FLOOR  # two weak guesses that agree
+        self._guess = intent if intent in TOPIC_INTENTS else None
+        if intent in TOPIC_INTENTS and th.confirm is not None and (conf >= th.confirm or guessed_again):
+            self.state, self._pending, self._guess = State.CONFIRM, res, None
             topic = self.plan.rule(intent).label or TOPIC_LABELS.get(intent, intent)
             return self._speak(render(self.plan.messages.confirm, {"topic": topic}))
         return self._no_match_reply()
 
+    def _answer_question(self, said: str) -> list[DialogAction]:
+        """ja / nej (spoken or keyed) to the open confirm, callback or offer-a-person question."""
+        if self.state is not State.CONFIRM or said != YES:
+            self._act(said)  # a confirmed topic is acted on as that topic (`_topic`)
+        if self.state is State.CALLBACK:
+            if said != YES:
+                self.state = State.ANYTHING_ELSE
+                return self._speak(self.plan.messages.anything_else)
+            closed = self.plan.hours.when_closed if self.plan.hours else WhenClosed()
+            reason = self._callback_reason
+            acts: list[DialogAction] = [Callback(self.caller, reason, self._context(reason))]
+            return [*acts, *self._speak(closed.callback_confirmation, listen=False), *self._goodbye("callback")]
+        if self.state is State.OFFER_HUMAN:
+            if said == YES:
+                return self._human("no_match_limit")
+            self.state = State.LISTEN
+            return self._speak(self.plan.messages.confirm_no, *self._menu_offer())
+        pending, self._pending = self._pending, None
+        if said == YES and pending is not None:
+            return self._topic(pending.intent, pending)
+        self._rejected += 1
+        if self._rejected >= self.plan.thresholds.max_rejected_confirms:
+            return self._human("low_confidence")
+        self.state = State.LISTEN
+        return self._speak(self.plan.messages.confirm_no, *self._menu_offer())
+
+    def _menu_offer(self) -> list[Message]:
+        """The fallback topic menu, the first time speech fails (empty after that, or when off)."""
+        keys = self.plan.fallback_keys()
+        if self._menu_offered or not keys:
+            return []
+        self._menu_offered = True
+        if self.plan.fallback_menu.prompt is not None:
+            return [self.plan.fallback_menu.prompt]
+        parts = [f"{k} for {self.plan.rule(t).label or TOPIC_LABELS.get(t, t)}" for k, t in keys.items()]
+        return [Message(text=f"Du kan også trykke {', '.join(parts)}, eller 0 for en medarbejder.")]
+
+    def _human_reachable(self) -> bool:
+        closed = self.plan.hours.when_closed if self.plan.hours else None
+        return self.is_open or closed is None or closed.action != "message"
+
     def _no_match_reply(self) -> list[DialogAction]:
         self._no_match, self._pending = self._no_match + 1, None
-        if self._no_match > self.plan.reprompts.max_no_match:
-            return self._human("no_match_limit")
+        rp = self.plan.reprompts
+        if self._no_match > rp.max_no_match:
+            if rp.on_no_match_limit == "transfer":
+                return self._human("no_match_limit")
+            return self._goodbye("no_match")
+        offer_at = rp.offer_human_after
+        if offer_at is not None and self._no_match >= offer_at and self._human_reachable():
+            self.state = State.OFFER_HUMAN
+            return self._speak(self.plan.messages.offer_human)
         self.state = State.LISTEN
-        return self._speak(self.plan.messages.no_match)
+        return self._speak(self.plan.messages.no_match, *self._menu_offer())
 
     # ------------------------------------------------------------------ topics
     def _answer_text(self, intent: str, res: IntentResult) -> str | None:
@@ -400,6 +465,7 @@ class Dialog:
     def _topic(self, intent: str, res: IntentResult) -> list[DialogAction]:
         rule = self.plan.rule(intent)
         self._last_topic, self._pending, self._no_match, self._rejected = intent, None, 0, 0
+        self._guess = None
         self._act(intent)
         if rule.action == "transfer":
             return self._human("intent_rule", rule.queue)

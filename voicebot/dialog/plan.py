@@ -47,9 +47,12 @@ class Messages(Strict):
     goodbye: Message = msg("Tak for opkaldet. Hav en god dag.")
     no_match: Message = msg("Det forstod jeg desværre ikke. Prøv at sige det med andre ord.")
     no_input: Message = msg("Jeg hørte ikke noget. Hvad kan jeg hjælpe dig med?")
-    confirm: Message = msg("Vil du høre om {topic}? Sig ja eller nej.")
+    confirm: Message = msg("Vil du høre om {topic}? Sig ja eller nej. Tryk 1 for ja, 2 for nej.")
     confirm_no: Message = msg("Undskyld. Hvad kan jeg så hjælpe dig med?")
     no_answer: Message = msg("Det kan jeg desværre ikke svare på.")
+    offer_human: Message = msg(
+        "Skal jeg stille dig videre til en medarbejder? Sig ja eller nej. Tryk 1 for ja, 2 for nej."
+    )
     transfer_failed: Message = msg(
         "Jeg kan desværre ikke stille dig videre lige nu. Borgerservice har åbent {hours}. "
         "Vil du ringes op af en medarbejder? Sig ja eller nej."
@@ -127,6 +130,12 @@ class Reprompts(Strict):
     max_no_input: int = Field(default=2, ge=0, description="re-prompts on silence before on_no_input_limit")
     max_no_match: int = Field(default=2, ge=0, description="re-prompts on no match before transfer (no_match_limit)")
     on_no_input_limit: Literal["hangup", "transfer"] = "hangup"
+    on_no_match_limit: Literal["hangup", "transfer"] = Field(
+        default="transfer", description="a caller who spoke but was not understood reaches a human by default"
+    )
+    offer_human_after: int | None = Field(
+        default=2, ge=1, description="after this many no-matches in a row the bot offers a person itself"
+    )
 
 
 class IntentRule(Strict):
@@ -292,6 +301,32 @@ class DtmfMenu(Strict):
         return v
 
 
+DEFAULT_FALLBACK_KEYS = {"1": "pas", "2": "koerekort", "3": "flytning"}
+
+
+class FallbackMenu(Strict):
+    """The topic menu the bot offers once when speech fails: after a no-match or a "nej" to a confirm.
+
+    Speech still works during and after it; its keys stay live for the rest of the call."""
+
+    enabled: bool = True
+    keys: dict[str, str] = Field(
+        default={},
+        description="digit → topic intent; empty: the dtmf_menu's topic keys, else 1 pas, 2 kørekort, 3 flytning",
+    )
+    prompt: Message | None = Field(default=None, description="what the bot says; default: built from the keys")
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _digits(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            v = {str(k): val for k, val in v.items()}
+            for k in v:
+                if k not in "123456789" or len(k) != 1:
+                    raise ValueError(f"key {k!r}: use one of 1-9 (0 always reaches a human)")
+        return v
+
+
 class Survey(Strict):
     enabled: bool = False
     prompt: Message = msg(
@@ -324,6 +359,7 @@ class Dialplan(Strict):
     reprompts: Reprompts = Reprompts()
     transfer: Transfer = Transfer()
     dtmf_menu: DtmfMenu | None = None
+    fallback_menu: FallbackMenu = FallbackMenu()
     survey: Survey = Survey()
     max_call_s: float | None = Field(
         default=None, gt=10, le=14400, description="end a call this long with the goodbye message; none = no limit"
@@ -356,6 +392,17 @@ class Dialplan(Strict):
 
     def rule(self, intent: str) -> IntentRule:
         return self.intents.get(intent) or IntentRule()
+
+    def fallback_keys(self) -> dict[str, str]:
+        """The fallback menu's digit → topic, in key order (empty when the menu is off)."""
+        menu = self.fallback_menu
+        if not menu.enabled:
+            return {}
+        if menu.keys:
+            return dict(sorted(menu.keys.items()))
+        own = {k: t for k, t in (self.dtmf_menu.keys.items() if self.dtmf_menu else ()) if k in "123456789"}
+        topics = {k: t for k, t in own.items() if ":" not in t and t not in ("repeat", "human")}
+        return dict(sorted((topics or DEFAULT_FALLBACK_KEYS).items()))
 
 
 def load_dialplan(path: Path) -> Dialplan:

@@ -12,6 +12,7 @@ deadline, booking).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,15 @@ class DanishIntentEngine:
                 entities["sources"] = list(ans.sources)
                 entities["source_owners"] = [self.kb.owner(u, ans.kommune) for u in ans.sources]
         return IntentResult(intent, confidence, entities, ans.text if ans else None, tuple(scored))
+
+    def classify_nbest(
+        self, nbest: Sequence[tuple[str, float]], *, kommune: str | None = None, context: dict[str, Any] | None = None
+    ) -> IntentResult:
+        """Several recogniser hypotheses (text, score), fused (voicebot/intent/fusion.py). Not used by
+        calls by default: bench/understanding.py found no accuracy gain for its CPU time (see docs)."""
+        from voicebot.intent.fusion import fuse
+
+        return fuse(self, nbest, kommune=kommune, context=context)
 
     def _scope(self, folded: str, kommune: str | None) -> IntentResult | None:
         """Greetings, other languages and other authorities' questions (voicebot/intent/scope.py)."""

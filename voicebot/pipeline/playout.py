@@ -139,6 +139,7 @@ class Playout:
                 pcm, elapsed = await timed_blocking(self._load_prompt, say.prompt)
             else:
                 pcm, elapsed = await timed_blocking(self.synth.synthesize, sentence, self.sink.sample_rate)
+            elapsed = self.clock.charge("tts", elapsed)  # fixed per synthesis in a regression replay
             if gen != self._gen:
                 return  # barge-in while synthesising: drop the rest
             cursor = max(self.clock.now(), cursor + elapsed)

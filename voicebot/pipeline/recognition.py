@@ -101,6 +101,7 @@ class Recognition:
                 self._recorder.count("speculative_hits")
             else:
                 result, elapsed = await timed_blocking(self._transcribe, turn.audio)
+                elapsed = self.clock.charge("asr", elapsed)  # fixed per recognition in a regression replay
                 t_ready = max(self.clock.now(), turn.t + elapsed)
             spec = None
             await self._emit(result, turn.start_s, turn.end_s, t_ready)
@@ -109,6 +110,7 @@ class Recognition:
         self._cancel = threading.Event()
         try:
             result, elapsed = await timed_blocking(self._transcribe, pause.audio, self._cancel)
+            elapsed = self.clock.charge("asr", elapsed)
         finally:
             self._cancel = None
         self._recorder.count("speculative_decodes")

@@ -7,6 +7,7 @@ from typing import Any
 from voicebot.suite.schema import Expect
 
 NONE = "(none)"
+ANSWER_INTENTS = ("ja", "nej", "afslut", "gentag")  # replies to the bot, not requests
 
 
 def bot_text(record: dict[str, Any]) -> str:
@@ -55,7 +56,8 @@ def intent_pairs(expect: Expect, record: dict[str, Any]) -> list[tuple[str, str]
     """(expected, got) pairs for the accuracy figure and the confusion table.
 
     `intents` pairs position by position; `intents_any` counts an intent as right when it
-    appears anywhere, else pairs it with the first recognised intent that was not expected.
+    appears anywhere, else pairs it with the first recognised intent that was not expected;
+    `topic` pairs with the first recognised request (ja/nej/afslut/gentag are answers, skipped).
     """
     got = list(record.get("intents", []))
     pairs: list[tuple[str, str]] = []
@@ -68,4 +70,7 @@ def intent_pairs(expect: Expect, record: dict[str, Any]) -> list[tuple[str, str]
         stray = [g for g in got if g not in expect.intents_any]
         for want in expect.intents_any:
             pairs.append((want, want if want in got else (stray[0] if stray else NONE)))
+    elif expect.topic:  # the first request's intent, answers to the bot's questions left out
+        asked = [g for g in got if g not in ANSWER_INTENTS]
+        pairs.append((expect.topic, asked[0] if asked else NONE))
     return pairs

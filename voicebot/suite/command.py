@@ -70,6 +70,7 @@ def run_suite(args: argparse.Namespace) -> int:
         )  # fmt: skip
         mode = "sip"
     else:
+        from voicebot.commands.replay import timing_from
         from voicebot.suite.offline import run_offline
 
         services = build_services(dialplans_dir=args.dialplans or suite.dialplans_dir)
@@ -81,6 +82,7 @@ def run_suite(args: argparse.Namespace) -> int:
                 keep_audio=bool(args.html),
                 progress=not args.no_progress,
                 on_result=lambda r: print(_line(r), flush=True),
+                timing=timing_from(args),
             )
         )
         mode = "offline"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
+from voicebot.clock import ComputeTiming
 from voicebot.dialog.plan import Dialplan
 from voicebot.errors import VoicebotError
 from voicebot.gateway import Services
@@ -36,7 +37,9 @@ def call_timeout(audio_s: float) -> float:
     return 60.0 + 4.0 * audio_s
 
 
-async def replay_case(case: Case, services: Services, *, keep_audio: bool = False) -> CallResult:
+async def replay_case(
+    case: Case, services: Services, *, keep_audio: bool = False, timing: ComputeTiming | None = None
+) -> CallResult:
     result = start_result(case)
     if result.error:
         return result
@@ -52,6 +55,7 @@ async def replay_case(case: Case, services: Services, *, keep_audio: bool = Fals
             started_at=case.spec.at,
             dtmf=rec.dtmf,
             call_id=f"suite-{case.name}"[:64],
+            timing=timing or ComputeTiming(),  # suites are for regression: fixed timing unless told
         )
         limit = call_timeout(rec.audio.duration)
         try:
@@ -84,6 +88,7 @@ async def run_offline(
     keep_audio: bool = False,
     progress: bool = True,
     on_result: Callable[[CallResult], None] | None = None,
+    timing: ComputeTiming | None = None,
 ) -> list[CallResult]:
     gate = asyncio.Semaphore(max(1, jobs))
     bar = tqdm(total=len(suite.cases), desc="replay", unit="call", file=sys.stderr, disable=not progress)
@@ -92,7 +97,7 @@ async def run_offline(
     async def one(case: Case) -> CallResult:
         nonlocal failed
         async with gate:
-            result = await replay_case(case, services, keep_audio=keep_audio)
+            result = await replay_case(case, services, keep_audio=keep_audio, timing=timing)
         failed += not result.passed
         bar.set_postfix(failed=failed, refresh=False)
         bar.update(1)

@@ -47,6 +47,7 @@ class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid")
     intents: list[str] | None = None  # exactly these, in order
     intents_any: list[str] | None = None  # each of these, anywhere
+    topic: str | None = None  # what the caller wants: scored for intent accuracy, not a pass/fail condition
     outcome: Outcome | None = None
     transfer_reason: str | None = None
     max_response_gap_ms: float | None = Field(None, gt=0)
