@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("replay_speed", "intents", "asr", "asr_batch", "tts", "replay", "engine_overhead", "sip_capacity")
+BENCHES = ("replay_speed", "intents", "chat", "asr", "asr_batch", "tts", "replay", "engine_overhead", "sip_capacity")
 
 
 def main(argv: list[str]) -> int:

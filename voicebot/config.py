@@ -64,6 +64,11 @@ class Settings:
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(o for o in os.environ.get("VOICEBOT_CORS_ORIGINS", "").split(",") if o.strip())
     )
+    # browser calls: the local SIP port from which a caller who asks for a person is bridged to the
+    # dialplan's agent queue (0 = no agent bridge: the transfer fails and the page offers a call back)
+    webrtc_agent_sip_port: int = field(
+        default_factory=lambda: int(os.environ.get("VOICEBOT_WEBRTC_AGENT_SIP_PORT", "0"))
+    )
 
 
 def load_settings() -> Settings:

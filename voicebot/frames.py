@@ -163,6 +163,7 @@ class TurnResult:
     intent: str | None = None
     confidence: float | None = None
     entities: dict[str, Any] = field(default_factory=dict)
+    acted: tuple[str, ...] | None = None  # what the dialog acted on in this turn; None: not told
 
 
 @dataclass(slots=True, frozen=True)

@@ -101,7 +101,9 @@ def test_cli_bad_file_exits_2(tmp_path):
 
 
 def test_cli_chat_json():
+    # at a time Odder's Borgerservice is open: the chat follows the dialplan's hours, as the phone does
     out = subprocess.run([sys.executable, "-m", "voicebot.cli", "chat", "jeg vil tale med et menneske",
-                          "--kommune", "Odder", "--json"], capture_output=True, text=True, check=True).stdout
+                          "--kommune", "Odder", "--json", "--at", "2026-03-10T10:00"],
+                         capture_output=True, text=True, check=True).stdout
     data = json.loads(out)
     assert data["intent"] == "medarbejder" and data["handoff"] is True

@@ -68,3 +68,14 @@ def test_every_local_fact_has_a_source_url():
 def test_price_followup_prefers_local(kb):
     assert "891" in kb.price("pas", "Frederiksberg")
     assert "kroner" in kb.price("pas", None)
+
+
+def test_kommune_aspect_lines_override_the_shared_ones(kb):
+    kk = kb.aspect("pas", "København", "bring")
+    assert "130 kroner" in kk.text and kk.owners == ("København Kommune",) and kk.kommune == "København"
+    assert kb.aspect("pas", "Odder", "bring").text == kb.topics["pas"]["bring"]
+    assert kb.aspect("pas", "Odder", "bring").owners == ("borger.dk",)
+    assert "lukket kuvert" in kb.aspect("koerekort", "Thisted", "bring").text
+    # København states no pas fee of its own: the national one, from the national source
+    assert "891" in kb.aspect("pas", "København", "price").text
+    assert kb.aspect("pas", "København", "price").owners == ("borger.dk",)

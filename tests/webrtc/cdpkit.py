@@ -34,11 +34,11 @@ def chromium_flags(profile: Path, fake_audio: Path) -> list[str]:
 
 
 class Browser:
-    def __init__(self, profile: Path, fake_audio: Path, log: Path) -> None:
+    def __init__(self, profile: Path, fake_audio: Path, log: Path, extra_flags: tuple[str, ...] = ()) -> None:
         self.profile = profile
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [CHROMIUM, *chromium_flags(profile, fake_audio), "about:blank"],
+            [CHROMIUM, *chromium_flags(profile, fake_audio), *extra_flags, "about:blank"],
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.ws: Any = None
@@ -88,7 +88,9 @@ class Browser:
             if value:
                 return value
             await asyncio.sleep(0.2)
-        state = await self.js("JSON.stringify({...document.body.dataset, status: $('status').textContent})")
+        state = await self.js(
+            "JSON.stringify({...document.body.dataset, status: document.getElementById('status')?.textContent})"
+        )
         raise TimeoutError(f"{what} within {timeout} s; page: {state}")
 
     async def screenshot(self, path: Path) -> Path:

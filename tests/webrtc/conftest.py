@@ -4,6 +4,7 @@ port, in a thread with its own event loop, with ICE restricted to 127.0.0.1."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import socket
 import threading
 import time
@@ -21,6 +22,21 @@ from voicebot.transports.webrtc.ice import reset_host_addresses
 from voicebot.transports.webrtc.peer import WebRtcConfig, WebRtcGateway
 
 REPO = Path(__file__).resolve().parents[2]
+# the shipped plans plus one that is open around the clock, so the hours a page shows do not
+# depend on when the tests run
+WEBTEST_PLAN = """schema: 1
+kommune: Testby
+retention_days: 30
+greeting: "Goddag, du har ringet til Testby Kommune. Hvad kan jeg hjælpe dig med?"
+hours:
+  timezone: Europe/Copenhagen
+  weekly: {mon: "00:00-23:59", tue: "00:00-23:59", wed: "00:00-23:59", thu: "00:00-23:59", fri: "00:00-23:59",
+           sat: "00:00-23:59", sun: "00:00-23:59"}
+  public_holidays: false
+transfer:
+  human_queue: borgerservice
+  queues: {borgerservice: "sip:borgerservice@127.0.0.1:9"}
+"""
 
 
 def free_port() -> int:
@@ -35,7 +51,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = dataclasses.replace(
         load_settings(), database_url=f"sqlite:///{tmp / 'calls.db'}", api_tokens=f"{READER_TOKEN}:viewer"
     )
-    services = build_services(settings, REPO / "dialplans")
+    plans = tmp / "dialplans"
+    shutil.copytree(REPO / "dialplans", plans)
+    (plans / "webtest.yaml").write_text(WEBTEST_PLAN, encoding="utf-8")
+    services = build_services(settings, plans)
     services.recognizer(services.dialplans.get("default"))  # load Whisper once, before any call
     app = create_app(services)
     app.state.webrtc = WebRtcGateway(services, WebRtcConfig(ice_addresses=("127.0.0.1",)))
@@ -54,3 +73,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         uv.should_exit = True
         thread.join(15)
         reset_host_addresses()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Where page tests keep their screenshots for people to look at (git-ignored)."""
+    folder = REPO / "out" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -16,21 +16,23 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voicebot import __version__
-from voicebot.api import callbacks, calls, chat, dialplans, limits, metrics, pages, webrtc
+from voicebot.api import callbacks, calls, chat, dialplans, docs, limits, metrics, pages, webrtc
 from voicebot.api.auth import auth_of
 
 PUBLIC_PATHS = frozenset({
     "/healthz", "/api/chat", "/call", "/call.js", "/api/webrtc/dialplans", "/api/webrtc/offer",
     "/api/webrtc/calls/{call_id}", "/metrics", "/operator/login", "/operator/logout", "/operator/static/operator.css",
+    "/call.css", "/docs", "/docs/oauth2-redirect", "/openapi.json",
 })  # fmt: skip
 PAGE_TITLES = {401: "Log ind", 403: "Ingen adgang", 404: "Findes ikke"}
 
 
 def create_app(services: Any) -> FastAPI:
     """`services` is the gateway's `Services` (intent engine, dialplans, call store, …)."""
-    app = FastAPI(title="voicebot", version=__version__)
+    app = FastAPI(title="voicebot", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services
     limits.install(app, getattr(services, "settings", None))  # body cap, timeouts, no input echo, CORS
+    docs.install(app)  # /docs with local assets: it works offline
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

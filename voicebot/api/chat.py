@@ -1,8 +1,10 @@
-"""POST /api/chat: the text channel, through the same intent engine object as voice.
+"""POST /api/chat: the text channel, through the same dialog policy and engine object as voice.
 
-A session (by `session_id`) keeps short context: the last topic, so "hvad koster det?" after a
-question about pas is about pas, and a pending confirmation, so "ja" after "Spørger du om pas?"
-gives the pas answer. Bad input is a 422, an unreachable remote NLU a 503; never a 500.
+A session (by `session_id`) is a `ChatSession` (voicebot/chat/session.py): the phone's `Dialog`
+for the kommune's dialplan, so thresholds, confirmations ("Spørger du om pas?"), follow-ups,
+pointers and handoffs are the phone's, and the answer is the phone's Say text; opening hours are
+judged at the session's start (`app.state.wall_clock`, default now). Sessions are bounded
+in count and age. Bad input is a 422, an unreachable remote NLU a 503; never a 500.
 """
 
 from __future__ import annotations
@@ -11,26 +13,18 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field, field_validator
 
+from voicebot.chat.session import ChatReply, ChatSession, plan_for
 from voicebot.errors import VoicebotError
-from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN
 
 router = APIRouter()
-ANSWER_THRESHOLD = 0.6
-CONFIRM_THRESHOLD = 0.35
 SESSION_TTL_S = 1800.0
 MAX_SESSIONS = 10_000
-LABELS = {
-    "pas": "pas", "koerekort": "kørekort", "flytning": "flytning", "laegeskift": "skift af læge",
-    "sundhedskort": "sundhedskort", "mitid": "MitID", "digital_post": "Digital Post",
-    "tidsbestilling": "tidsbestilling", "aabningstider": "åbningstider", "kontakt_adresse": "adresse og telefon",
-    "rotter": "rotter", "pladsanvisning": "pasning og pladsanvisning", "sagsstatus": "din sag",
-    "fuldmagt": "fuldmagt",
-}  # fmt: skip
 
 
 class ChatIn(BaseModel):
@@ -47,22 +41,22 @@ class ChatIn(BaseModel):
 
 
 class Sessions:
-    """Short per-session context, bounded in count and age. `now` is passed in (monotonic seconds)."""
+    """Chat sessions, bounded in count and age. `now` is passed in (monotonic seconds)."""
 
     def __init__(self) -> None:
-        self._data: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._data: OrderedDict[str, tuple[float, ChatSession]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, sid: str, now: float) -> dict[str, Any]:
+    def get(self, sid: str, kommune: str | None, now: float, make: Any) -> ChatSession:
         with self._lock:
-            for old in [k for k, v in self._data.items() if now - v["_seen"] > SESSION_TTL_S]:
+            for old in [k for k, (seen, _) in self._data.items() if now - seen > SESSION_TTL_S]:
                 del self._data[old]
-            state = self._data.pop(sid, None) or {"misses": 0}
-            state["_seen"] = now
-            self._data[sid] = state
+            entry = self._data.pop(sid, None)
+            session = entry[1] if entry and entry[1].plan.kommune == kommune else make()
+            self._data[sid] = (now, session)
             while len(self._data) > MAX_SESSIONS:
                 self._data.popitem(last=False)
-            return state
+            return session
 
 
 def _sessions(request: Request) -> Sessions:
@@ -72,40 +66,38 @@ def _sessions(request: Request) -> Sessions:
     return app_state.chat_sessions
 
 
-@router.post("/api/chat")
-def chat(body: ChatIn, request: Request) -> dict[str, Any]:
-    engine = request.app.state.services.intent_engine
-    sid = body.session_id or uuid.uuid4().hex
-    state = _sessions(request).get(sid, time.monotonic())
-    context = {"last_topic": state.get("last_topic"), "kommune": body.kommune}
-    try:
-        res = engine.classify(body.text, kommune=body.kommune, context=context)
-    except VoicebotError as exc:
-        raise HTTPException(503 if exc.retryable else 502, detail=f"intent engine: {exc}") from exc
-    intent, conf, answer = res.intent, res.confidence, res.answer
-    kb = getattr(engine, "kb", None)  # the knowledge base both engines answer from
-    pending = state.pop("pending", None)
-    if pending and intent in ("ja", "nej"):
-        if intent == "ja":
-            intent, conf = pending, 1.0
-            ans = kb.answer(pending, body.kommune) if kb else None
-            answer = ans.text if ans else None
-        else:
-            answer = "Undskyld. Hvad kan jeg så hjælpe dig med?"
-    elif intent in TOPIC_INTENTS and CONFIRM_THRESHOLD <= conf < ANSWER_THRESHOLD:
-        state["pending"] = intent
-        answer = f"Spørger du om {LABELS[intent]}? Svar ja eller nej."
-    elif intent in TOPIC_INTENTS and conf < CONFIRM_THRESHOLD:
-        intent, answer = UNKNOWN, kb.conversation.get(UNKNOWN) if kb else None
-    if intent in TOPIC_INTENTS and conf >= ANSWER_THRESHOLD:
-        state["last_topic"] = intent
-    state["misses"] = state["misses"] + 1 if intent == UNKNOWN else 0
+def reply_json(reply: ChatReply, sid: str) -> dict[str, Any]:
+    res = reply.result
     return {
-        "intent": intent,
-        "confidence": round(conf, 4),
-        "answer": answer,
-        "handoff": intent == "medarbejder" or state["misses"] >= 2,
+        "intent": reply.intent,
+        "confidence": round(reply.confidence, 4),
+        "answer": reply.answer,
+        "handoff": reply.handoff,
+        "handoff_reason": reply.transfer["reason"] if reply.transfer else None,
+        "ended": reply.ended,
+        "acted": list(reply.acted),
+        "sources": reply.sources,
         "alternatives": [{"intent": i, "confidence": round(c, 4)} for i, c in res.alternatives],
-        "entities": res.entities,
+        "entities": {k: v for k, v in res.entities.items() if k not in ("sources", "source_owners")},
         "session_id": sid,
     }
+
+
+@router.post("/api/chat")
+def chat(body: ChatIn, request: Request) -> dict[str, Any]:
+    services = request.app.state.services
+    sid = body.session_id or uuid.uuid4().hex
+    plan = plan_for(services.dialplans, body.kommune)
+
+    wall_clock = getattr(request.app.state, "wall_clock", None) or (lambda: datetime.now(UTC))
+
+    def make() -> ChatSession:  # opening hours are judged when the conversation starts, as for a call
+        return ChatSession(plan, services.intent_engine, sid, started_at=wall_clock())
+
+    session = _sessions(request).get(sid, plan.kommune, time.monotonic(), make)
+    try:
+        with session.lock:
+            reply = session.ask(body.text)
+    except VoicebotError as exc:
+        raise HTTPException(503 if exc.retryable else 502, detail=f"intent engine: {exc}") from exc
+    return reply_json(reply, sid)

@@ -43,9 +43,10 @@ class Offer(BaseModel):
 def gateway(request: Request) -> Any:
     state = request.app.state
     if getattr(state, "webrtc", None) is None:
-        from voicebot.transports.webrtc.peer import WebRtcGateway
+        from voicebot.transports.webrtc.peer import WebRtcConfig, WebRtcGateway
 
-        state.webrtc = WebRtcGateway(state.services)
+        port = getattr(state.services.settings, "webrtc_agent_sip_port", 0)
+        state.webrtc = WebRtcGateway(state.services, WebRtcConfig(agent_sip_port=port))
     return state.webrtc
 
 
@@ -59,11 +60,28 @@ def call_script() -> FileResponse:
     return FileResponse(STATIC / "call.js", media_type="text/javascript")
 
 
+@router.get("/call.css", include_in_schema=False)
+def call_style() -> FileResponse:
+    return FileResponse(STATIC / "call.css", media_type="text/css")
+
+
 @router.get("/api/webrtc/dialplans")
 def dialplans(request: Request) -> dict[str, Any]:
-    registry = request.app.state.services.dialplans
+    """What the call page can call: kommuner by their own names (A–Å), the shared number last."""
+    from voicebot.api.callpage import plan_label, privacy_notice
+    from voicebot.gateway import records_calls
+
+    services = request.app.state.services
+    registry = services.dialplans
     plans = [registry.get(name) for name in registry.names()]
-    return {"dialplans": [{"name": p.name, "kommune": p.kommune} for p in plans]}
+    plans.sort(key=lambda p: (p.kommune is None, plan_label(p)))
+    return {
+        "dialplans": [
+            {"name": p.name, "kommune": p.kommune, "label": plan_label(p),
+             "privacy": privacy_notice(p, records_calls(services, p))}
+            for p in plans
+        ]
+    }  # fmt: skip
 
 
 @router.post("/api/webrtc/offer")

@@ -2,7 +2,8 @@
 
     {"call_id", "dialplan", "kommune", "started_at", "channel", "after_hours",
      "turns": [{"speaker": "caller"|"bot", "text", "start_s", "end_s", "intent"?, "confidence"?}],
-     "intents": [...], "outcome": "contained"|"transferred"|"abandoned"|"error",
+     "intents": [...], "heard"?: [{"intent", "confidence", "start_s"}],
+     "outcome": "contained"|"transferred"|"abandoned"|"error",
      "transfer": {"target", "reason"} | null, "response_gaps_ms": [...],
      "end_reason", "rating"?, "callback"?, "answered"?, "handover"?, "error"?, counters…}
 
@@ -30,6 +31,7 @@ class Turn:
     end_s: float
     intent: str | None = None
     confidence: float | None = None
+    acted: tuple[str, ...] | None = None  # what the dialog acted on in this turn (None: not told)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -42,6 +44,15 @@ class Turn:
             d["intent"] = self.intent
             d["confidence"] = None if self.confidence is None else round(self.confidence, 3)
         return d
+
+
+@dataclass
+class Heard:
+    """A guess the bot did not act on (below its thresholds, or not what the caller meant)."""
+
+    intent: str
+    confidence: float
+    start_s: float
 
 
 @dataclass
@@ -81,13 +92,29 @@ class CallRecord:
     rating: int | None = None
     callback: CallbackRequest | None = None
     answered: list[str] = field(default_factory=list)  # topics answered from the knowledge base
+    heard: list[Heard] = field(default_factory=list)  # rejected guesses; never in `intents` or a REFER
     handover: dict[str, Any] | None = None  # the context handed to the agent
     counters: Counters = field(default_factory=Counters)
     transport: dict[str, Any] = field(default_factory=dict)  # the transport's own stats (codec, frames…)
 
     @property
     def intents(self) -> list[str]:
-        return [t.intent for t in self.turns if t.speaker == "caller" and t.intent and t.intent != "ukendt"]
+        """What the bot acted on: answered, confirmed, or used for a transfer, in call order."""
+        out: list[str] = []
+        for t in sorted(self.turns, key=lambda t: t.start_s):
+            if t.speaker != "caller":
+                continue
+            if t.acted is not None:
+                out.extend(t.acted)
+            elif t.intent and t.intent != "ukendt":
+                out.append(t.intent)
+        return out
+
+    def add_caller_turn(self, turn: Turn) -> None:
+        """A caller turn; its intent goes to `heard` when the dialog did not act on it."""
+        self.turns.append(turn)
+        if turn.acted is not None and turn.intent and turn.intent != "ukendt" and turn.intent not in turn.acted:
+            self.heard.append(Heard(turn.intent, round(turn.confidence or 0.0, 3), round(turn.start_s, 3)))
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -107,6 +134,7 @@ class CallRecord:
         optional = {
             "error": self.error, "transfer_via": self.transfer_via, "rating": self.rating, "handover": self.handover,
             "callback": asdict(self.callback) if self.callback else None, "answered": self.answered or None,
+            "heard": [asdict(h) for h in self.heard] or None,
         }  # fmt: skip
         d.update({k: v for k, v in optional.items() if v is not None})
         d.update({k: v for k, v in asdict(self.counters).items() if v})

@@ -45,7 +45,8 @@ def first_topic(intents: list[str]) -> str | None:
 def call_row(rec: CallRecord, worker: str = "", live: bool = True) -> dict[str, Any]:
     started = parse_time(rec.started_at)
     transfer = rec.transfer or {}
-    extra = {"counters": {k: v for k, v in vars(rec.counters).items() if v}, "transport": rec.transport}
+    extra = {"counters": {k: v for k, v in vars(rec.counters).items() if v}, "transport": rec.transport,
+             "heard": [vars(h) for h in rec.heard], "intents": rec.intents}  # fmt: skip
     return {
         "call_id": rec.call_id, "dialplan": rec.dialplan, "kommune": rec.kommune, "channel": rec.channel,
         "caller": rec.caller or "", "called": rec.called or "", "started_at": started, **local_fields(started),
@@ -92,7 +93,10 @@ def call_detail(row: Any, turns: list[Any], gaps: list[int], intents: list[str])
             | ({"intent": t.intent, "confidence": t.confidence} if t.intent is not None else {})
             for t in sorted(turns, key=lambda t: (t.start_s, t.speaker != "caller", t.seq))
         ],
-        "intents": intents, "transfer": transfer, "transfer_via": row.transfer_via,
+        # a finished call: what the bot acted on, as its record said (a live one, and older rows:
+        # every recognised caller intent, until the call's end writes its record)
+        "intents": extra["intents"] if "intents" in extra and not row.live else intents,
+        "transfer": transfer, "transfer_via": row.transfer_via,
         "response_gaps_ms": [float(g) for g in gaps], "error": row.error,
         "answered": [a for a in row.answered.split(",") if a],
         "handover": json.loads(row.handover) if row.handover else None,
@@ -100,6 +104,8 @@ def call_detail(row: Any, turns: list[Any], gaps: list[int], intents: list[str])
     }  # fmt: skip
     if extra.get("transport"):
         out[row.channel] = extra["transport"]
+    if extra.get("heard"):  # guesses the bot did not act on (never in `intents`)
+        out["heard"] = extra["heard"]
     return out
 
 

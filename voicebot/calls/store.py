@@ -138,14 +138,18 @@ class CallStore:
                 continue
             conn.execute(insert(turns).values(**turn_row(record.call_id, len(prog.turns), turn, now)))
             prog.turns[key] = (len(prog.turns), end)
-            if turn.speaker == "caller" and turn.intent and turn.intent != "ukendt" and turn.intent not in prog.intents:
+            # only what the dialog acted on (`Turn.acted`); a rejected guess is in `heard`, not here
+            acted = turn.acted if turn.acted is not None else (turn.intent,) if turn.intent else ()
+            for intent in acted if turn.speaker == "caller" else ():
+                if intent == "ukendt" or intent in prog.intents:
+                    continue
                 conn.execute(insert(call_intents).values(
-                    call_id=record.call_id, intent=turn.intent, kommune=record.kommune, started_at=prog.started,
+                    call_id=record.call_id, intent=intent, kommune=record.kommune, started_at=prog.started,
                     day=prog.day))
-                prog.intents.add(turn.intent)
-                if prog.topic is None and first_topic([turn.intent]):
-                    prog.topic = turn.intent
-                    conn.execute(update(calls).where(calls.c.call_id == record.call_id).values(topic=turn.intent))
+                prog.intents.add(intent)
+                if prog.topic is None and first_topic([intent]):
+                    prog.topic = intent
+                    conn.execute(update(calls).where(calls.c.call_id == record.call_id).values(topic=intent))
         new_gaps = record.response_gaps_ms[prog.gaps:]
         if new_gaps:
             conn.execute(insert(gaps), [

@@ -1,6 +1,8 @@
 """`voicebot chat TEXT --kommune K [--json]`, `voicebot intents eval FILE.jsonl`, `voicebot intents calibrate`.
 
-All go through the same engine object as the voice pipeline (gateway.build_services)."""
+All go through the same engine object as the voice pipeline (gateway.build_services). `chat` runs
+the kommune's dialplan through the phone's dialog policy (voicebot/chat/session.py), exactly as
+POST /api/chat does; `voicebot chat - --kommune odder` reads one question per line as one session."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from voicebot.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("chat", help="ask the intent engine one question, as the chat API would")
-    p.add_argument("text", help="the question, e.g. 'hvad koster et pas?'")
+    p = sub.add_parser("chat", help="ask a question as the chat API and the phone would answer it")
+    p.add_argument("text", help="the question, e.g. 'hvad koster et pas?'; '-' reads one question per line")
     p.add_argument("--kommune", default=None, help="the caller's kommune, e.g. Odder")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--at", default=None, help="ISO date-time of the chat, for opening hours (default: now)")
     p.set_defaults(func=run_chat)
 
     g = sub.add_parser("intents", help="evaluate or calibrate the intent engine")
@@ -40,15 +43,29 @@ def _engine():
 
 
 def run_chat(args: argparse.Namespace) -> int:
-    if not args.text.strip():
+    from datetime import UTC, datetime
+
+    from voicebot.api.chat import reply_json
+    from voicebot.chat.session import ChatSession, plan_for
+    from voicebot.dialog.registry import DialplanRegistry
+
+    lines = sys.stdin.read().splitlines() if args.text == "-" else [args.text]
+    lines = [t for t in lines if t.strip()]
+    if not lines:
         raise InputError("the question is empty")
-    res = _engine().classify(args.text, kommune=args.kommune)
-    if args.json:
-        out = res.to_dict()
-        out["handoff"] = res.intent == "medarbejder"
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print(f"{res.intent} ({res.confidence:.2f}): {res.answer or ''}")
+    settings = load_settings()
+    plan = plan_for(DialplanRegistry.from_dir(settings.dialplans_dir), args.kommune)
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    except ValueError as exc:
+        raise InputError(f"--at: not an ISO date-time: {args.at!r}") from exc
+    session = ChatSession(plan, _engine(), "cli", started_at=at)
+    for text in lines:
+        reply = session.ask(text)
+        if args.json:
+            print(json.dumps(reply_json(reply, "cli"), ensure_ascii=False))
+        else:
+            print(f"{reply.intent} ({reply.confidence:.2f}): {reply.answer}")
     return 0
 
 

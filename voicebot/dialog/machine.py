@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from voicebot.dialog.hours import OpenState, describe_week, open_state
 from voicebot.dialog.plan import Dialplan, Message, WhenClosed
+from voicebot.dialog.scope import scope_messages
 from voicebot.dialog.text import TOPIC_LABELS, fill, match_option, merge, render, survey_score
 from voicebot.frames import (
     Callback,
@@ -44,7 +45,7 @@ from voicebot.frames import (
     TransferFailed,
     TurnResult,
 )
-from voicebot.intent.base import TOPIC_INTENTS, UNKNOWN, IntentResult
+from voicebot.intent.base import POINTER, SCOPE_INTENTS, TOPIC_INTENTS, UNKNOWN, IntentResult
 from voicebot.intent.yesno import YES, yes_or_no
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ class Dialog:
             started_at = started_at.replace(tzinfo=ZoneInfo(plan.hours.timezone))
         self.open: OpenState = open_state(plan.hours, started_at) if started_at is not None else OpenState(True)
         self.state = State.LISTEN
-        self.intents: list[str] = []
+        self.intents: list[str] = []  # what the bot acted on: answered, confirmed, or used for a transfer
+        self.heard: list[tuple[str, float]] = []  # guesses it did not act on, with their confidence
         self.answered: list[str] = []  # topics the caller got an answer to (contained calls)
         self.caller = self.called = ""
         self._say_seq = 0
@@ -126,6 +128,11 @@ class Dialog:
     @property
     def is_open(self) -> bool:
         return self.open.open
+
+    @property
+    def last_topic(self) -> str | None:
+        """The topic last answered or confirmed (the context for follow-ups)."""
+        return self._last_topic
 
     def next_deadline(self) -> float | None:
         return self._deadline
@@ -329,11 +336,18 @@ class Dialog:
             return [TurnResult(tr.text, tr.start_s, tr.end_s, UNKNOWN, 0.0), *self._transfer("technical")]
         self._texts.append(text)
         self._last_conf = res.confidence
-        if res.intent != UNKNOWN:
-            self.intents.append(res.intent)
-        turn = TurnResult(tr.text, tr.start_s, tr.end_s, res.intent, res.confidence, dict(res.entities))
         self._no_input = 0
-        return [turn, *self._handle(res, text)]
+        before = len(self.intents)
+        acts = self._handle(res, text)
+        acted = tuple(self.intents[before:])
+        if res.intent != UNKNOWN and res.intent not in acted:
+            self.heard.append((res.intent, res.confidence))
+        turn = TurnResult(tr.text, tr.start_s, tr.end_s, res.intent, res.confidence, dict(res.entities), acted)
+        return [turn, *acts]
+
+    def _act(self, intent: str) -> None:
+        """The bot acts on `intent` (answers, confirms, transfers): it goes into `intents`."""
+        self.intents.append(intent)
 
     def _handle(self, res: IntentResult, text: str) -> list[DialogAction]:
         th = self.plan.thresholds
@@ -343,6 +357,7 @@ class Dialog:
             score = survey_score(text)
             return self._on_dtmf(str(score)) if score else []
         if said == "medarbejder":
+            self._act(said)
             return self._human("caller_request")
         if self.state in QUESTION_STATES:  # the question sets the context: the answers that fit
             answer = yes_or_no(text) or (said if said in ("ja", "nej") else None)
@@ -352,17 +367,23 @@ class Dialog:
                 said = UNKNOWN
         elif self.state is State.ANYTHING_ELSE and not (intent in TOPIC_INTENTS and conf >= self._low):
             said = yes_or_no(text, thanks=None) or said
+        if said in ("afslut", "gentag", *SCOPE_INTENTS):
+            self._act(said)
         if said == "afslut":
             return self._goodbye()
         if said == "gentag":
             return self._repeat()
+        if said in SCOPE_INTENTS:
+            return self._scope(res)
         if self.state is State.FOLLOWUP and self._pending is not None:
             pending = self._pending
             if not (intent in TOPIC_INTENTS and intent != pending.intent and conf >= th.answer):
                 self._pending = None
+                self._act(pending.intent)
                 option = match_option(text, self.plan.rule(pending.intent).options)
                 return self._answer(pending.intent, option or self._answer_text(pending.intent, pending))
         if self.state is State.ANYTHING_ELSE and said in ("ja", "nej"):
+            self._act(said)
             if said == "nej":
                 return self._goodbye()
             self.state = State.LISTEN
@@ -379,6 +400,8 @@ class Dialog:
 
     def _answer_question(self, said: str) -> list[DialogAction]:
         """ja / nej (spoken or keyed) to the open confirm, callback or offer-a-person question."""
+        if self.state is not State.CONFIRM or said != YES:
+            self._act(said)  # a confirmed topic is acted on as that topic (`_topic`)
         if self.state is State.CALLBACK:
             if said != YES:
                 self.state = State.ANYTHING_ELSE
@@ -433,7 +456,7 @@ class Dialog:
     # ------------------------------------------------------------------ topics
     def _answer_text(self, intent: str, res: IntentResult) -> str | None:
         rule = self.plan.rule(intent)
-        if rule.text:
+        if rule.text and not (res.answer and res.entities.get("aspect")):  # "hvad koster det?" gets the price
             return rule.text
         if intent == "aabningstider" and self.plan.hours is not None:
             return fill("Vi har åbent {hours}.", self._values())
@@ -443,6 +466,7 @@ class Dialog:
         rule = self.plan.rule(intent)
         self._last_topic, self._pending, self._no_match, self._rejected = intent, None, 0, 0
         self._guess = None
+        self._act(intent)
         if rule.action == "transfer":
             return self._human("intent_rule", rule.queue)
         if rule.action == "followup":
@@ -453,6 +477,17 @@ class Dialog:
             self.state = State.ANYTHING_ELSE
             return self._speak(Message(text=label, prompt=rule.prompt), self.plan.messages.anything_else)
         return self._answer(intent, self._answer_text(intent, res))
+
+    def _scope(self, res: IntentResult) -> list[DialogAction]:
+        """A greeting, a question in another language, or a pointer to another authority."""
+        self._pending, self._no_match = None, 0
+        messages = scope_messages(res.intent, res.answer, self.plan)
+        if res.intent == POINTER and res.answer:  # a pointer is an answer: the call is contained
+            self.state = State.ANYTHING_ELSE
+            self.answered.append(POINTER)
+        else:
+            self.state = State.LISTEN
+        return self._speak(*messages)
 
     def _answer(self, intent: str, text: str | None) -> list[DialogAction]:
         if not text:

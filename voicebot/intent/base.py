@@ -11,6 +11,10 @@ TOPIC_INTENTS = (
 )  # fmt: skip
 CONVERSATION_INTENTS = ("medarbejder", "gentag", "ja", "nej", "afslut")
 UNKNOWN = "ukendt"
+# small talk and scope replies (voicebot/intent/scope.py): a greeting, "this line is Danish", and a
+# pointer to the authority that answers the question; rules, not catalogue intents
+GREETING, FOREIGN, POINTER = "hilsen", "fremmedsprog", "henvisning"
+SCOPE_INTENTS = (GREETING, FOREIGN, POINTER)
 ALL_INTENTS = (*TOPIC_INTENTS, *CONVERSATION_INTENTS, UNKNOWN)
 
 

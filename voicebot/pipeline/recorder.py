@@ -84,8 +84,8 @@ class CallRecorder:
     def caller_turn(self, result: TurnResult) -> None:
         if not result.text:
             return
-        turn = Turn("caller", result.text, result.start_s, result.end_s, result.intent, result.confidence)
-        self.record.turns.append(turn)
+        turn = Turn("caller", result.text, result.start_s, result.end_s, result.intent, result.confidence, result.acted)
+        self.record.add_caller_turn(turn)  # a guess the dialog did not act on goes to `heard`
         if self._journal is not None:
             self._write(self._journal.add_turn, turn)
 

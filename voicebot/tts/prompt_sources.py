@@ -165,16 +165,25 @@ def collect_knowledge() -> list[PromptSource] | None:
     """Every answer the knowledge base can give, per kommune, as the engine composes it; None when
     the intent package offers no usable knowledge base (then its YAML is read instead)."""
     try:
-        from voicebot.intent.base import ALL_INTENTS
-        from voicebot.intent.knowledge import KnowledgeBase
+        from voicebot.intent.base import ALL_INTENTS, SCOPE_INTENTS
+        from voicebot.intent.knowledge import ASPECTS, POINTERS, KnowledgeBase
 
         kb = KnowledgeBase.load()
         sources: list[PromptSource] = []
         for kommune in [None, *sorted(kb.kommuner)]:
-            for intent in ALL_INTENTS:
+            where = kommune or "shared"
+            for intent in (*ALL_INTENTS, *SCOPE_INTENTS):
                 answer = kb.answer(intent, kommune)
                 if answer is not None:
-                    sources.extend(_text(f"knowledge:{kommune or 'shared'}:{intent}", answer.text))
+                    sources.extend(_text(f"knowledge:{where}:{intent}", answer.text))
+                for aspect in ASPECTS:  # "hvad koster det?", "hvad skal jeg have med?", …
+                    line = kb.aspect(intent, kommune, aspect)
+                    if line is not None:
+                        sources.extend(_text(f"knowledge:{where}:{intent}:{aspect}", line.text))
+            for name in POINTERS:
+                pointer = kb.pointer(name, kommune)
+                if pointer is not None:
+                    sources.extend(_text(f"knowledge:{where}:pointer:{name}", pointer.text))
         return sources
     except (ImportError, AttributeError, TypeError, KeyError, VoicebotError) as exc:
         log.warning("knowledge base not usable for prompts (%s); reading its YAML instead", exc)

@@ -347,6 +347,25 @@ class SipEndpoint:
             raise
         return True
 
+    def dial(self, uri: str, headers: list[tuple[str, str]]) -> int:
+        """An outgoing call whose far end is treated like a caller: its audio comes through
+        `on_media`/`on_audio` and its end through `on_ended` (a browser call's agent leg)."""
+        if self.acc is None:
+            raise TransportError("SIP stack not started")
+        self._seq += 1
+        call = BotCall(self.acc, self)
+        call.key = self._seq
+        self._calls[call.key] = call
+        prm = pj.CallOpParam(True)
+        _tx_headers(prm, headers)
+        try:
+            call.makeCall(uri, prm)
+        except pj.Error:
+            self._calls.pop(call.key, None)
+            self._dead.append(call)
+            raise
+        return call.key
+
     def drop_agent(self, key: int) -> bool:
         call = self._calls.get(key)
         agent = None if call is None else call.agent

@@ -19,12 +19,16 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import av
+import numpy as np
+import soxr
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from voicebot.clock import MonotonicClock
 from voicebot.errors import InputError, TransportError
 from voicebot.frames import AudioFrame, CallerHangup, Dtmf
+from voicebot.transports.webrtc.agent import AGENT_RATE, AgentLeg, SipAgentBridge
+from voicebot.transports.webrtc.captions import tap_dialog
 from voicebot.transports.webrtc.control import WebRtcControl
 from voicebot.transports.webrtc.ice import set_host_addresses
 from voicebot.transports.webrtc.media import IN_RATE, BotAudioTrack, CallerAudio, WebRtcSink
@@ -44,18 +48,25 @@ class WebRtcConfig:
     max_calls: int = 8
     connect_timeout_s: float = 20.0
     close_grace_s: float = 0.3  # lets a last data-channel message out before the close
+    agent_sip_port: int = 0  # > 0: bridge a browser caller who asks for a person to the SIP agent queue
+    agent_sip_host: str = "127.0.0.1"
 
 
 class BrowserCall:
-    def __init__(self, services: Services, plan: Dialplan, config: WebRtcConfig) -> None:
+    def __init__(
+        self, services: Services, plan: Dialplan, config: WebRtcConfig, agents: SipAgentBridge | None = None
+    ) -> None:
         self.services = services
         self.plan = plan
         self.config = config
         self.clock = MonotonicClock()
         self.sink = WebRtcSink(self.clock)
-        self.control = WebRtcControl(self)
+        self.agents = agents
+        self.leg: AgentLeg | None = None  # the agent's SIP leg, once a person answered
+        self.control = WebRtcControl(self, bridge=self._bridge if agents is not None else None)
         self.session: CallSession | None = None  # set once the connection is up
         self.call_id = uuid.uuid4().hex[:12]
+        self._early: list[dict[str, Any]] = []  # captions from before the data channel opened
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.channel: Any = None
         self.connected = asyncio.Event()
@@ -78,6 +89,7 @@ class BrowserCall:
             channel.on("message", self._on_message)
             if self.started:
                 self.send(self._connected())
+                self._flush_captions()
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -125,18 +137,49 @@ class BrowserCall:
         try:
             session = await run_call(self.services, self.plan, setup, on_session=self._started)
             end_reason = session.end_reason or "done"
+            if self.leg is not None:
+                end_reason = await self._bridged()
         finally:
             await self.close(end_reason)
 
     def _started(self, session: CallSession) -> None:
         self.session = session
+        tap_dialog(session.dialog, self.caption)  # live captions for the page
         self.started = True
         self.send(self._connected())
+        self._flush_captions()
 
     def _stats(self) -> dict[str, Any]:
         dropped = self.rx_dropped + (self.session.inbox.dropped if self.session else 0)
         return {"rx_frames": self.rx_frames, "rx_dropped": dropped,
                 "tx_voiced_frames": self.sink.voiced_frames_sent, "flushes": len(self.sink.flushes)}  # fmt: skip
+
+    # ------------------------------------------------------------------ the agent bridge
+    async def _bridge(self, target: str, context: dict[str, Any]) -> bool:
+        """Call the agent (WebRtcControl's bridge hook); True once a person answered."""
+        assert self.agents is not None
+        leg = await self.agents.call(target, {**context, "call_id": self.call_id})
+        if leg is None:
+            return False
+        self.leg = leg
+        leg.on_audio = self._agent_audio
+        return True
+
+    def _agent_audio(self, pcm8k: np.ndarray) -> None:
+        pcm = soxr.resample(pcm8k.astype(np.float32) / 32768.0, AGENT_RATE, self.sink.sample_rate)
+        self.sink.play(np.clip(pcm * 32768.0, -32768, 32767).astype(np.int16), self.clock.now())
+
+    async def _bridged(self) -> str:
+        """The caller talks to the agent until one of them hangs up."""
+        leg = self.leg
+        assert leg is not None and self.agents is not None
+        while not leg.ended.is_set() and self.pc.connectionState == "connected" and not self.hung_up:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(leg.ended.wait(), 0.5)
+        if not leg.ended.is_set():
+            await self.agents.hangup(leg)
+            return "caller_hangup"
+        return "agent_hangup"
 
     async def _read_audio(self, track: MediaStreamTrack) -> None:
         convert = CallerAudio(IN_RATE)
@@ -146,6 +189,9 @@ class BrowserCall:
             except MediaStreamError:
                 break
             self.rx_frames += 1
+            if self.leg is not None and isinstance(frame, av.AudioFrame):  # bridged: to the agent
+                self.leg.from_browser(convert.convert(frame))
+                continue
             session = self.session
             if session is None or session.finished or not isinstance(frame, av.AudioFrame):
                 continue
@@ -157,7 +203,11 @@ class BrowserCall:
         self.caller_hangup()
 
     def _connected(self) -> dict[str, Any]:
-        return {"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name, "kommune": self.plan.kommune}
+        from voicebot.dialog.hours import describe_week
+
+        hours = describe_week(self.plan.hours) if self.plan.hours else None
+        return {"type": "connected", "call_id": self.call_id, "dialplan": self.plan.name, "kommune": self.plan.kommune,
+                "hours": hours}  # fmt: skip
 
     def _on_message(self, message: Any) -> None:
         try:
@@ -169,8 +219,38 @@ class BrowserCall:
             self._put(Dtmf(str(msg["digit"]), self.clock.now()))
         elif kind == "hangup":
             self.caller_hangup()
+        elif kind == "callback" and self.started:
+            self.request_callback(str(msg.get("number", "")))
+
+    def caption(self, message: dict[str, Any]) -> bool:
+        """A caption for the page; kept until the data channel is open (the greeting comes first)."""
+        self._early.append(message)
+        if self.started:
+            self._flush_captions()
+        return not self._early
+
+    def _flush_captions(self) -> None:
+        while self._early and self.send(self._early[0]):
+            self._early.pop(0)
+
+    def request_callback(self, number: str) -> bool:
+        """The page's callback form: a Danish phone number to call back when nobody could answer."""
+        from voicebot.transports.webrtc.control import danish_number
+
+        clean = danish_number(number)
+        if clean is None:
+            self.send({"type": "callback", "ok": False})
+            return False
+        if self.session is None:
+            return False
+        self.session.recorder.callback(clean, "transfer_failed")
+        self.send({"type": "callback", "ok": True})
+        return True
 
     def caller_hangup(self) -> None:
+        if self.leg is not None:  # bridged: _bridged() sees this and hangs up the agent's leg
+            self.hung_up = True
+            return
         session = self.session
         if session is not None and not self.hung_up and not self.closed and not session.finished:
             self.hung_up = True
@@ -209,6 +289,8 @@ class WebRtcGateway:
         self.calls: dict[str, BrowserCall] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         set_host_addresses(self.config.ice_addresses)
+        port, host = self.config.agent_sip_port, self.config.agent_sip_host
+        self.agents = SipAgentBridge(host, port) if port else None
 
     async def offer(self, sdp: str, kind: str, dialplan: str) -> dict[str, Any]:
         if kind != "offer":
@@ -218,7 +300,7 @@ class WebRtcGateway:
         if len(self.calls) >= self.config.max_calls:
             raise TransportError("too many browser calls")
         plan = self.services.dialplans.get(dialplan)
-        call = BrowserCall(self.services, plan, self.config)
+        call = BrowserCall(self.services, plan, self.config, self.agents)
         try:
             answer = await call.answer(sdp, kind)
         except Exception:
@@ -259,3 +341,5 @@ class WebRtcGateway:
             task.cancel()
         for call in list(self.calls.values()):
             await call.close("shutdown")
+        if self.agents is not None:
+            await self.agents.close()

@@ -1,0 +1,1 @@
+"""The text channel: chat sessions that run the same dialog policy as a phone call."""
