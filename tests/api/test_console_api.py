@@ -114,7 +114,7 @@ def test_dialplan_put_validates_first(services):
     assert op.get("/api/dialplans/odder").json()["yaml"] == old
     assert services.dialplans.get("odder").thresholds.answer != 7.5
     assert op.post("/api/dialplans/validate", json={"name": "odder", "yaml": bad}).json()["valid"] is False
-    new = old.replace("Borgerservice i Odder Kommune.", "Borgerservice i Odder Kommune (test).", 1)
+    new = old.replace('greeting: "Odder Kommune, Borgerservice.', 'greeting: "Odder Kommune (test), Borgerservice.', 1)
     assert new != old
     r = op.put("/api/dialplans/odder", json={"yaml": new})
     assert r.status_code == 200 and "odder" in r.json()["loaded"]

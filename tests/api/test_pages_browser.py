@@ -98,7 +98,7 @@ def test_dashboard(console):
 def test_transcript(console):
     text = page(console, "/operator/calls/replay-topic", "transcript")
     assert "Opkald replay-topic" in text and "Borger" in text and "Voicebot" in text
-    assert "Goddag" in text and "Afklaret" in text and "Sundhedskort" in text
+    assert "Odder Kommune, Borgerservice" in text and "Afklaret" in text and "Sundhedskort" in text
 
 
 def test_callback_queue(console):
