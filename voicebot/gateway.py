@@ -34,7 +34,6 @@ from voicebot.intent.factory import create_intent_engine
 from voicebot.pipeline.recorder import CallRecorder
 from voicebot.pipeline.session import AudioSink, CallControl, CallSession, SessionConfig
 from voicebot.pipeline.understand import Understanding
-from voicebot.privacy.redact import redact_value
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.factory import create_synthesizer
 
@@ -174,7 +173,7 @@ async def run_call(
 
 def _after_call(services: Services, plan: Dialplan, session: CallSession, setup: CallSetup) -> None:
     if services.call_log is not None:
-        line = redact_value(session.record.to_dict())  # no CPR number in the call log
+        line = session.record.to_dict()
         if setup.log_extra is not None:
             line.setdefault(setup.channel, {}).update(setup.log_extra())
         with services.call_log.open("a", encoding="utf-8") as f:

@@ -145,6 +145,9 @@ def test_call_log_redaction() -> None:
     assert out["turns"][2]["text"] == "pas koster 627 kr"  # short numbers (prices, times) stay
     assert out["sip"]["dtmf"] == [["x", "rfc4733"], ["x", "info"]]
     assert redact({"started_at": "2026-12-02T15:32:18+00:00"}) == {"started_at": "2026-12-02T15:32:18+00:00"}
+    # a call id that happens to be all digits still finds its call; a spoken CPR number does not survive
+    line = redact({"call_id": "682057701513", "turns": [{"text": "en to nul tre otte fem fire tre to en"}]})
+    assert line["call_id"] == "682057701513" and "otte fem" not in line["turns"][0]["text"]
 
 
 def test_digest_challenge_and_response() -> None:

@@ -11,19 +11,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from voicebot.privacy.redact import redact as redact_cpr
+
 MASK = "[redacted]"
 _RUNS = re.compile(r"(?<![\d-])\d{6}[ -]?\d{4}(?![\d-])|(?<!\d)(?:\d ?){7,}\d(?!\d)")  # not dates
+# the record's own identifiers: a call id may be all digits, and the line must still find its call
+IDENTIFIERS = frozenset({"call_id", "dialplan", "kommune", "started_at", "channel", "codec"})
 
 
 def redact_text(text: str) -> str:
-    return _RUNS.sub(MASK, text)
+    """Written CPR numbers and any long digit run, then spoken CPR numbers (the database's redaction)."""
+    return redact_cpr(_RUNS.sub(MASK, text))
 
 
-def redact(value: Any) -> Any:
+def redact(value: Any, key: str | None = None) -> Any:
+    if key in IDENTIFIERS:
+        return value
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items()}
+        return {k: redact(v, k) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     return value
