@@ -285,6 +285,16 @@ class Hours(Strict):
         return out
 
 
+def _keys_of(v: Any, allowed: str, say: str) -> Any:
+    """A key map's keys as one-character strings from `allowed` (YAML may give 1 as an int)."""
+    if isinstance(v, dict):
+        v = {str(k): val for k, val in v.items()}
+        for k in v:
+            if k not in allowed or len(k) != 1:
+                raise ValueError(f"key {k!r}: use one of {say} (0 always reaches a human)")
+    return v
+
+
 class DtmfMenu(Strict):
     prompt: Message = msg("Tryk 0 for at tale med en medarbejder.")
     announce: bool = Field(default=True, description="say the prompt right after the greeting")
@@ -293,12 +303,7 @@ class DtmfMenu(Strict):
     @field_validator("keys", mode="before")
     @classmethod
     def _digits(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            v = {str(k): val for k, val in v.items()}
-            for k in v:
-                if k not in "123456789*#" or len(k) != 1:
-                    raise ValueError(f"key {k!r}: use one of 1-9, * or # (0 always reaches a human)")
-        return v
+        return _keys_of(v, "123456789*#", "1-9, * or #")
 
 
 DEFAULT_FALLBACK_KEYS = {"1": "pas", "2": "koerekort", "3": "flytning"}
@@ -319,12 +324,7 @@ class FallbackMenu(Strict):
     @field_validator("keys", mode="before")
     @classmethod
     def _digits(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            v = {str(k): val for k, val in v.items()}
-            for k in v:
-                if k not in "123456789" or len(k) != 1:
-                    raise ValueError(f"key {k!r}: use one of 1-9 (0 always reaches a human)")
-        return v
+        return _keys_of(v, "123456789", "1-9")
 
 
 class Survey(Strict):
