@@ -53,23 +53,22 @@ class CallRecorder:
     def __init__(self, record: CallRecord, journal: Journal | None = None) -> None:
         self.record = record
         self._journal = journal
-        self._pending: list[Future[Any]] = []
         self._transferred = False
         self._failed = False
         self._hangup_reason: str | None = None
 
     # ------------------------------------------------------------------ persistence
-    def _write(self, fn: Any, *args: Any) -> None:
+    def _write(self, method: str, *args: Any) -> None:
+        """Queue `journal.method(record, *args)` on the writer thread (nothing without a journal)."""
         if self._journal is None:
             return
-        self._pending = [f for f in self._pending if not f.done()]
-        self._pending.append(_WRITER.submit(self._safe, fn, *args))
+        _WRITER.submit(self._safe, method, *args)
 
-    def _safe(self, fn: Any, *args: Any) -> None:
+    def _safe(self, method: str, *args: Any) -> None:
         try:
-            fn(self.record, *args)
+            getattr(self._journal, method)(self.record, *args)
         except Exception:  # a journal failure must not break the call; it is logged (no PII)
-            log.exception("call %s: journal write %s failed", self.record.call_id, getattr(fn, "__name__", fn))
+            log.exception("call %s: journal write %s failed", self.record.call_id, method)
 
     def flushed(self) -> Future[None]:
         """A future that is done when every write so far has reached the journal."""
@@ -78,22 +77,19 @@ class CallRecorder:
     # ------------------------------------------------------------------ events
     def started(self, called: str, caller: str) -> None:
         self.record.called, self.record.caller = called, caller
-        if self._journal is not None:
-            self._write(self._journal.start)
+        self._write("start")
 
     def caller_turn(self, result: TurnResult) -> None:
         if not result.text:
             return
         turn = Turn("caller", result.text, result.start_s, result.end_s, result.intent, result.confidence, result.acted)
         self.record.add_caller_turn(turn)  # a guess the dialog did not act on goes to `heard`
-        if self._journal is not None:
-            self._write(self._journal.add_turn, turn)
+        self._write("add_turn", turn)
 
     def bot_turn(self, text: str, start: float, end: float) -> None:
         turn = Turn("bot", text, start, end)
         self.record.turns.append(turn)
-        if self._journal is not None:
-            self._write(self._journal.add_turn, turn)
+        self._write("add_turn", turn)
 
     def bot_cut(self, t: float) -> None:
         """Barge-in at `t`: the bot's last turn ended there."""
@@ -116,8 +112,7 @@ class CallRecorder:
     def callback(self, number: str, reason: str) -> None:
         request = CallbackRequest(number, reason)
         self.record.callback = request
-        if self._journal is not None:
-            self._write(self._journal.add_callback, request)
+        self._write("add_callback", request)
 
     def transfer_started(self, target: str, reason: str, context: dict[str, Any]) -> None:
         self.record.transfer = {"target": target, "reason": reason}
@@ -156,6 +151,5 @@ class CallRecorder:
 
     def persist_end(self) -> Future[None]:
         """Write the finished record; the future is done once it is in the journal."""
-        if self._journal is not None:
-            self._write(self._journal.finish)
+        self._write("finish")
         return self.flushed()
