@@ -64,6 +64,10 @@ class PgCluster:
                       "--locale=C.UTF-8", "--no-sync")  # fmt: skip
         if r.returncode:
             raise RuntimeError(f"initdb failed: {r.stderr.strip()[-500:]}")
+        return self.resume()
+
+    def resume(self) -> PgCluster:
+        """Start the server (again, after `halt`) on the same port and data."""
         opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c max_connections=200"
         r = self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "-t", "60",
                       "start")  # fmt: skip
@@ -71,6 +75,12 @@ class PgCluster:
             log = (self.dir / "log").read_text(errors="replace")[-800:] if (self.dir / "log").exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {r.stderr.strip()[-300:]} {log}")
         return self
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (a database outage); `resume` brings it back."""
+        r = self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+        if r.returncode:
+            raise RuntimeError(f"pg_ctl stop failed: {r.stderr.strip()[-300:]}")
 
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{db}"

@@ -32,6 +32,8 @@ class Settings:
     database_url: str = field(
         default_factory=lambda: os.environ.get("VOICEBOT_DATABASE_URL", "sqlite:///voicebot.db")
     )
+    # call records queued while the database is unavailable (default: beside an SQLite file, else ./voicebot-spool)
+    spool_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_SPOOL_DIR"))
     # a recognition that takes longer is a stalled engine: the caller is transferred (reason technical)
     asr_timeout_s: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_ASR_TIMEOUT_S", "10")))
     asr_threads: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_ASR_THREADS", "2")))

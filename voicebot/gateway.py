@@ -24,6 +24,7 @@ from voicebot.asr.factory import create_recognizer_for
 from voicebot.asr.vocabulary import build_prompt, expect_prompts
 from voicebot.calls.calllog import redact
 from voicebot.calls.record import CallRecord
+from voicebot.calls.spool import SpoolingJournal, default_spool_dir
 from voicebot.calls.store import CallStore
 from voicebot.config import Settings, load_settings
 from voicebot.dialog.machine import Dialog
@@ -48,6 +49,7 @@ class Services:
     dialplans: DialplanRegistry
     intent_engine: IntentEngine
     calls: CallStore = field(default_factory=CallStore)
+    journal: SpoolingJournal | None = None  # the store with its disk spool (serve); None: the store alone
     call_log: Path | None = None  # each finished call appended as a JSON line
     _recognizers: dict[str, Recognizer] = field(default_factory=dict)
     _synths: dict[str, Synthesizer] = field(default_factory=dict)
@@ -74,11 +76,14 @@ class Services:
 def build_services(settings: Settings | None = None, dialplans_dir: Path | None = None) -> Services:
     settings = settings or load_settings()
     registry = DialplanRegistry.from_dir(dialplans_dir or settings.dialplans_dir)
+    store = CallStore(settings.database_url)
+    spool = settings.spool_dir or default_spool_dir(settings.database_url)
     return Services(
         settings=settings,
         dialplans=registry,
         intent_engine=create_intent_engine(settings),
-        calls=CallStore(settings.database_url),
+        calls=store,
+        journal=SpoolingJournal(store, spool),
     )
 
 
@@ -122,7 +127,7 @@ def create_session(
     started_iso = started.isoformat(timespec="seconds")
     record = CallRecord(call_id, plan.name, plan.kommune, started_iso, channel=channel, after_hours=after_hours)
     return CallSession(
-        recorder=CallRecorder(record, services.calls if journal else None),
+        recorder=CallRecorder(record, (services.journal or services.calls) if journal else None),
         dialog=dialog,
         understanding=Understanding(engine, plan.kommune, plan.thresholds.answer),
         recognizer=services.recognizer(plan),

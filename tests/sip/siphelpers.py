@@ -99,8 +99,12 @@ class Gateway:
 
     def status(self) -> dict:
         req = urllib.request.Request(f"http://127.0.0.1:{self.http_port}/api/sip/status", headers=API_HEADERS)
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return json.loads(r.read())
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return json.loads(r.read())
+        except urllib.error.URLError as exc:  # say why: a gateway that died leaves its reason in its log
+            tail = self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+            raise AssertionError(f"gateway unreachable ({exc}); exit code {self.proc.poll()}; log tail:\n{tail}") from exc
 
     def get(self, path: str) -> dict | None:
         try:
@@ -136,9 +140,10 @@ class Gateway:
         raise AssertionError(f"expected {n} call records, got {len(self.records())}")
 
 
-def start_serve(tmp: Path, args: list[str], ready: str, timeout: float = 90.0) -> subprocess.Popen:
+def start_serve(tmp: Path, args: list[str], ready: str, timeout: float = 90.0,
+                env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {**os.environ, "VOICEBOT_DATABASE_URL": f"sqlite:///{tmp / 'calls.db'}", "PYTHONUNBUFFERED": "1",
-           "VOICEBOT_API_TOKENS": f"{READER_TOKEN}:viewer"}  # fmt: skip
+           "VOICEBOT_API_TOKENS": f"{READER_TOKEN}:viewer", **(env or {})}  # fmt: skip
     log = (tmp / "serve.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "voicebot.cli", "serve", *args],

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from voicebot.api.auth import auth_of
 from voicebot.calls.schema import call_intents, calls, gaps
@@ -29,6 +30,15 @@ class DatabaseCollector:
         self.store = store
 
     def collect(self) -> Iterator[Any]:
+        try:
+            rows = self._read()
+        except SQLAlchemyError:  # the database is down: the process's own metrics are still served
+            yield GaugeMetricFamily("voicebot_database_up", "the call database answered this scrape", 0)
+            return
+        yield GaugeMetricFamily("voicebot_database_up", "the call database answered this scrape", 1)
+        yield from self._families(*rows)
+
+    def _read(self) -> tuple[Any, ...]:
         c = calls.c
         with self.store.connect() as conn:
             by_outcome = conn.execute(
@@ -40,6 +50,9 @@ class DatabaseCollector:
                 select(c.transfer_reason, func.count()).where(c.outcome == "transferred").group_by(c.transfer_reason)
             ).all()
             gap_rows = conn.execute(select(gaps.c.ms, func.count()).group_by(gaps.c.ms)).all()
+        return by_outcome, live, intents, transfers, gap_rows
+
+    def _families(self, by_outcome: Any, live: Any, intents: Any, transfers: Any, gap_rows: Any) -> Iterator[Any]:
         m = CounterMetricFamily(
             "voicebot_calls", "finished calls by outcome and kommune", labels=["outcome", "kommune"]
         )
@@ -65,9 +78,27 @@ class DatabaseCollector:
         yield h
 
 
-def registry_for(store: Any) -> CollectorRegistry:
+class SpoolCollector:
+    """Call records queued on disk while the database was unavailable (this process)."""
+
+    def __init__(self, journal: Any) -> None:
+        self.journal = journal
+
+    def collect(self) -> Iterator[Any]:
+        counts = dict(self.journal.counts)
+        for key, doc in (("spooled", "calls queued on disk because the database was unavailable"),
+                         ("replayed", "queued calls written to the database once it was back"),
+                         ("replay_failures", "replay rounds that found the database still unavailable")):
+            yield CounterMetricFamily(f"voicebot_records_{key}", doc, counts[key])
+        yield GaugeMetricFamily("voicebot_records_spool_pending", "calls in the spool folder now",
+                                self.journal.pending())  # fmt: skip
+
+
+def registry_for(services: Any) -> CollectorRegistry:
     reg = CollectorRegistry()
-    reg.register(DatabaseCollector(store))
+    reg.register(DatabaseCollector(services.calls))
+    if services.journal is not None:
+        reg.register(SpoolCollector(services.journal))
     reg.register(STAGE_LATENCY)
     return reg
 
@@ -80,5 +111,5 @@ def metrics(request: Request) -> Response:
         if auth.principal(request) is None:
             raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     if getattr(state, "metrics_registry", None) is None:
-        state.metrics_registry = registry_for(state.services.calls)
+        state.metrics_registry = registry_for(state.services)
     return Response(generate_latest(state.metrics_registry), media_type=CONTENT_TYPE_LATEST)

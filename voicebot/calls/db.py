@@ -55,7 +55,9 @@ def open_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         if url.startswith("postgresql"):
-            return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            # a server that does not answer is given up on after 5 s (the call's records then go to the spool)
+            return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                                 connect_args={"connect_timeout": 5})
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(f"unusable database URL: {exc}") from exc
     raise ConfigError("unsupported database URL; use sqlite:///file.db or postgresql://user@host/db")

@@ -144,3 +144,17 @@ class CallRecord:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_state(self) -> dict[str, Any]:
+        """Every field, losslessly (the disk spool); `to_dict` is the public schema, this is not."""
+        return asdict(self)
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> CallRecord:
+        s = dict(state)
+        s["turns"] = [Turn(**{**t, "acted": None if t.get("acted") is None else tuple(t["acted"])})
+                      for t in s.get("turns", [])]  # fmt: skip
+        s["heard"] = [Heard(**h) for h in s.get("heard", [])]
+        s["callback"] = CallbackRequest(**s["callback"]) if s.get("callback") else None
+        s["counters"] = Counters(**s.get("counters", {}))
+        return cls(**s)

@@ -116,6 +116,13 @@ class CallStore:
         with self._lock:
             self._progress.pop(record.call_id, None)
 
+    def rewrite(self, record: CallRecord) -> None:
+        """Write the whole call again, whatever was written before (a call replayed from the spool:
+        writes that failed mid-transaction may have left this process's progress ahead of the rows)."""
+        with self._lock:
+            self._progress.pop(record.call_id, None)
+        self.finish(record)
+
     def _progress_of(self, record: CallRecord) -> _Progress:
         with self._lock:
             prog = self._progress.get(record.call_id)

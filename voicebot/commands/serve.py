@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import signal
 from pathlib import Path
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{opt} {path}: no such file")
     if args.max_calls < 1:
         raise InputError("--max-calls must be at least 1 (the PyPI pjsua2 wheel allows at most 4)")
+    faulthandler.enable()  # a crash in native code (pjsip, an engine) leaves its Python stack in the log
     asyncio.run(_serve(args))
     return 0
 
@@ -75,8 +77,13 @@ def run(args: argparse.Namespace) -> int:
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        log.info("%s received: stopping", sig.name)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     return stop
 
 
@@ -127,6 +134,8 @@ async def _serve(args: argparse.Namespace) -> None:
         tasks.append(asyncio.create_task(services.dialplans.watch(interval_s=2.0)))
         if not args.worker:
             tasks.append(asyncio.create_task(_retention_daily(services)))
+        if services.journal is not None:
+            tasks.append(asyncio.create_task(_replay_spool(services.journal)))
         await stop.wait()
     finally:
         for t in tasks:
@@ -139,6 +148,16 @@ async def _serve(args: argparse.Namespace) -> None:
         if gateway is not None:
             await gateway.stop()
         log.info("stopped")
+
+
+async def _replay_spool(journal: Any, every_s: float = 5.0) -> None:
+    """Calls queued on disk while the database was unavailable are written once it is back."""
+    while True:
+        try:
+            await asyncio.to_thread(journal.replay)
+        except Exception:  # a broken spool file must not stop the server; the next round retries
+            log.exception("spool replay failed")
+        await asyncio.sleep(every_s)
 
 
 async def _retention_daily(services: Any, first_after_s: float = 60.0, every_s: float = 86_400.0) -> None:
@@ -260,6 +279,8 @@ async def _http(services: Any, args: argparse.Namespace, gateway: Any, superviso
     print(f"voicebot: HTTP API on http://{args.http_host}:{args.http_port}", flush=True)
     try:
         await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if serving.done() and not stop.is_set():
+            log.error("the HTTP server ended (%s): stopping", serving.exception() or "no error")
     finally:
         server.should_exit = True
         await asyncio.gather(serving, return_exceptions=True)

@@ -2,8 +2,9 @@
 
 Stages report what happened (a caller turn, a bot turn, a barge-in cut, a response gap, a
 transfer, a rating…) and the recorder writes it, so every field has one writer. A journal (the
-call store) may follow the call turn by turn; its writes run in one background thread per
-process, in order, never on the event loop.
+call store, behind its disk spool for database outages: `voicebot.calls.spool`) may follow the
+call turn by turn; its writes run in one background thread per process, in order, never on the
+event loop.
 
 Where a new call-record field goes: a typed field in `voicebot.calls.record.CallRecord`, and a
 method here that an event calls.
