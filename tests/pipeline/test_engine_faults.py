@@ -1,13 +1,17 @@
 """Engine faults inside a call: a recogniser that stalls past its timeout and a synthesiser that
 fails both end in a technical transfer, never in silence; a failed synthesis first plays the
-shipped fallback recording."""
+shipped fallback recording. A remote NLU that breaks or dies does the same, and its breaker opens
+so that later calls do not wait on it."""
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -15,6 +19,8 @@ from voicebot.asr.base import AsrResult
 from voicebot.dialog.plan import Dialplan
 from voicebot.errors import EngineError
 from voicebot.intent.keywords import KeywordIntentEngine
+from voicebot.intent.knowledge import KnowledgeBase
+from voicebot.intent.remote import RemoteIntentEngine
 from voicebot.pipeline.playout import FALLBACK_TEXT
 from voicebot.replay import replay_call
 from voicebot.transports.wav import CallAudio
@@ -94,3 +100,51 @@ async def test_a_failed_synthesis_plays_the_fallback_then_transfers() -> None:
     start, end = int(fallback["start_s"] * RATE), int(fallback["end_s"] * RATE)
     assert end - start > RATE * 3  # the whole recording (about 5 s) is on the caller's side of the line
     assert np.abs(res.bot_audio[start:end]).mean() > 100
+
+
+class Nlu(BaseHTTPRequestHandler):
+    """A remote NLU on loopback (Rasa's parse contract): it answers, or fails with 500 once broken."""
+
+    broken: ClassVar[bool] = False
+    requests: ClassVar[int] = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).requests += 1
+        body = json.dumps({"intent": {"name": "pas", "confidence": 0.95}}).encode()
+        self.send_response(500 if self.broken else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+async def test_a_remote_nlu_that_dies_transfers_the_caller_and_its_breaker_opens() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Nlu)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/model/parse"
+    engine = RemoteIntentEngine(url, kb=KnowledgeBase.load(), timeout_s=2.0)
+    services = Services(Asr(), Tts(), intent_engine=engine)  # type: ignore[arg-type]
+    try:
+        ok = (await replay_call(a_question(), services=services, plan=PLAN)).record.to_dict()  # type: ignore[arg-type]
+        assert ok["intents"] == ["pas"] and ok["transfer"] is None and Nlu.requests == 1
+
+        Nlu.broken = True  # the NLU fails: each call is handed to a person, never left in silence
+        for _ in range(2):
+            rec = (await replay_call(a_question(), services=services, plan=PLAN)).record.to_dict()  # type: ignore[arg-type]
+            assert rec["transfer"]["reason"] == "technical", rec
+        assert engine.breaker.state == "open" and Nlu.requests == 3
+
+        rec = (await replay_call(a_question(), services=services, plan=PLAN)).record.to_dict()  # type: ignore[arg-type]
+        assert rec["transfer"]["reason"] == "technical" and Nlu.requests == 3  # open: no request, no timeout
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    dead = RemoteIntentEngine(url, kb=KnowledgeBase.load(), timeout_s=2.0)  # nothing listens any more
+    rec = (await replay_call(a_question(), services=Services(Asr(), Tts(), intent_engine=dead),  # type: ignore[arg-type]
+                             plan=PLAN)).record.to_dict()  # fmt: skip
+    assert rec["transfer"]["reason"] == "technical" and rec["outcome"] == "transferred", rec

@@ -15,10 +15,13 @@ knowledge base, so chat and phone say the same thing.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from voicebot.engines.breaker import CircuitBreaker
 from voicebot.errors import EngineError
 from voicebot.intent.base import ALL_INTENTS, UNKNOWN, IntentResult
 from voicebot.intent.knowledge import KnowledgeBase
@@ -53,24 +56,33 @@ def parse_response(data: Any) -> tuple[str, float, dict[str, Any], tuple[tuple[s
 
 
 class RemoteIntentEngine:
-    def __init__(self, url: str, *, kb: KnowledgeBase, timeout_s: float = 2.0, client: httpx.Client | None = None):
+    def __init__(self, url: str, *, kb: KnowledgeBase, timeout_s: float = 2.0, client: httpx.Client | None = None,
+                 breaker: CircuitBreaker | None = None, clock: Callable[[], float] = time.monotonic):  # fmt: skip
         self.url = url
         self.kb = kb
         self._client = client or httpx.Client(timeout=timeout_s)
+        # a dead NLU costs one timeout, then fails at once (the call is transferred) until a probe succeeds
+        self.breaker = breaker or CircuitBreaker(failures=2, cooldown_s=15.0)
+        self.clock = clock
 
     def classify(
         self, text: str, *, kommune: str | None = None, context: dict[str, Any] | None = None
     ) -> IntentResult:
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
             return IntentResult(UNKNOWN, 0.0, {}, self.kb.conversation.get(UNKNOWN), ((UNKNOWN, 0.0),))
+        if not self.breaker.allow(self.clock()):
+            raise EngineError("remote NLU breaker open")
         try:
             resp = self._client.post(self.url, json={"text": text, "kommune": kommune})
             resp.raise_for_status()
             data = resp.json()
         except httpx.HTTPStatusError as exc:
+            self.breaker.record_failure(self.clock())
             raise EngineError(f"remote NLU returned {exc.response.status_code}") from exc
         except (httpx.HTTPError, ValueError) as exc:
+            self.breaker.record_failure(self.clock())
             raise EngineError(f"remote NLU unreachable or not JSON: {type(exc).__name__}") from exc
+        self.breaker.record_success()
         intent, conf, entities, alternatives = parse_response(data)
         ans = self.kb.answer(intent, kommune)
         return IntentResult(intent, conf, entities, ans.text if ans else None, alternatives)
