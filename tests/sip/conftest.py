@@ -11,7 +11,7 @@ from siphelpers import Gateway, dialplan_yaml, free_port, kill_group, start_serv
 from speechkit import espeak_pcm
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one per test file: a gateway that fails takes one file's tests with it, not all
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     tmp = tmp_path_factory.mktemp("gateway")
     sip_port, http_port, agent_port = free_port(), free_port(), free_port()
