@@ -104,7 +104,8 @@ class Gateway:
                 return json.loads(r.read())
         except urllib.error.URLError as exc:  # say why: a gateway that died leaves its reason in its log
             tail = self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
-            raise AssertionError(f"gateway unreachable ({exc}); exit code {self.proc.poll()}; log tail:\n{tail}") from exc
+            why = f"gateway unreachable ({exc}); exit code {self.proc.poll()}; log tail:\n{tail}"
+            raise AssertionError(why) from exc
 
     def get(self, path: str) -> dict | None:
         try:
