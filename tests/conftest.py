@@ -6,6 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from voicebot.asr import numerics
+
+# Every test, and every gateway a test starts (they inherit the environment), decodes with the
+# same kernels on any machine: a transcript that a test asserts on must not depend on the CPU.
+numerics.pin()
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 

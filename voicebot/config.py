@@ -36,6 +36,9 @@ class Settings:
     spool_dir: Path | None = field(default_factory=lambda: _optional_path("VOICEBOT_SPOOL_DIR"))
     # a recognition that takes longer is a stalled engine: the caller is transferred (reason technical)
     asr_timeout_s: float = field(default_factory=lambda: float(os.environ.get("VOICEBOT_ASR_TIMEOUT_S", "10")))
+    # the ASR's CPU kernels (voicebot/asr/numerics.py): "pinned" gives the same transcript on any
+    # machine, "native" the fastest; unset: replay pins, serve does not
+    asr_kernels: str = field(default_factory=lambda: os.environ.get("VOICEBOT_ASR_KERNELS", ""))
     asr_threads: int = field(default_factory=lambda: int(os.environ.get("VOICEBOT_ASR_THREADS", "2")))
     # A shared ASR service (`voicebot asr-serve`, Wyoming tcp://host:port) that replaces the
     # in-process default Whisper model; `serve --workers N` sets it for its workers.

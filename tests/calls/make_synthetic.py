@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE.parent))  # tests/conftest.py: espeak_pcm
 from speechkit import espeak_pcm  # noqa: E402
 from synthetic_caller import Caller, simulate  # noqa: E402
 
+from voicebot.asr import numerics  # noqa: E402
 from voicebot.dialog.text import render  # noqa: E402
 from voicebot.gateway import build_services  # noqa: E402
 from voicebot.transports.wav import write_wav  # noqa: E402
@@ -220,6 +221,7 @@ def write_case(
 
 
 def main() -> int:
+    numerics.pin()  # the callers react to what the bot heard: the same on any machine (as replay pins)
     plan_name = sys.argv[1] if len(sys.argv) > 1 else "odder"
     services = build_services(dialplans_dir=HERE.parent.parent / "dialplans")
     greeting_s = greeting_seconds(services, plan_name)
