@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+from httpkit import JsonHandler
 
 from voicebot.errors import EngineError
 from voicebot.intent.knowledge import KnowledgeBase
 from voicebot.intent.remote import RemoteIntentEngine
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.read_json()
         self.server.seen.append(body)  # type: ignore[attr-defined]
         if "boom" in body["text"]:
             self.send_response(500)
@@ -25,15 +25,7 @@ class _Handler(BaseHTTPRequestHandler):
         out = {"text": body["text"], "intent": {"name": name, "confidence": 0.91},
                "intent_ranking": [{"name": name, "confidence": 0.91}, {"name": "koerekort", "confidence": 0.05}],
                "entities": [{"entity": "kommune", "value": body.get("kommune")}]}
-        data = json.dumps(out).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(out)
 
 
 @pytest.fixture(scope="module")

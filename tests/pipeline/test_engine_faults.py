@@ -5,15 +5,15 @@ so that later calls do not wait on it."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
+from httpkit import JsonHandler
 
 from voicebot.asr.base import AsrResult
 from voicebot.dialog.plan import Dialplan
@@ -102,24 +102,16 @@ async def test_a_failed_synthesis_plays_the_fallback_then_transfers() -> None:
     assert np.abs(res.bot_audio[start:end]).mean() > 100
 
 
-class Nlu(BaseHTTPRequestHandler):
+class Nlu(JsonHandler):
     """A remote NLU on loopback (Rasa's parse contract): it answers, or fails with 500 once broken."""
 
     broken: ClassVar[bool] = False
     requests: ClassVar[int] = 0
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.read_json()
         type(self).requests += 1
-        body = json.dumps({"intent": {"name": "pas", "confidence": 0.95}}).encode()
-        self.send_response(500 if self.broken else 200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply({"intent": {"name": "pas", "confidence": 0.95}}, 500 if self.broken else 200)
 
 
 async def test_a_remote_nlu_that_dies_transfers_the_caller_and_its_breaker_opens() -> None:

@@ -8,14 +8,14 @@ stop within 100 ms and B's audio must have come out frame after frame until then
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import numpy as np
+from httpkit import JsonHandler
 
 from voicebot.asr.base import AsrResult
 from voicebot.clock import MonotonicClock
@@ -31,22 +31,14 @@ STEP = RATE // 50
 NLU_DELAY_S = 2.0
 
 
-class SlowNlu(BaseHTTPRequestHandler):
+class SlowNlu(JsonHandler):
     started: ClassVar[list[float]] = []  # when each request came in (monotonic)
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.read_json()
         type(self).started.append(time.monotonic())
         time.sleep(NLU_DELAY_S)
-        body = json.dumps({"intent": {"name": "pas", "confidence": 0.9}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply({"intent": {"name": "pas", "confidence": 0.9}})
 
 
 class Scripted:
