@@ -27,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from voicebot.asr import numerics
+    from voicebot.config import load_settings
+
+    if numerics.wanted(sys.argv[1:] if argv is None else argv, load_settings().asr_kernels):
+        numerics.pin()  # before any command module imports numpy
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

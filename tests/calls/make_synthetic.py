@@ -15,8 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import yaml
+from voicebot.asr import numerics
+
+numerics.pin()  # before numpy: the callers react to what the bot heard, the same on any machine
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/conftest.py: espeak_pcm
@@ -24,7 +28,6 @@ sys.path.insert(0, str(HERE.parent))  # tests/conftest.py: espeak_pcm
 from speechkit import espeak_pcm  # noqa: E402
 from synthetic_caller import Caller, simulate  # noqa: E402
 
-from voicebot.asr import numerics  # noqa: E402
 from voicebot.dialog.text import render  # noqa: E402
 from voicebot.gateway import build_services  # noqa: E402
 from voicebot.transports.wav import write_wav  # noqa: E402
@@ -221,7 +224,6 @@ def write_case(
 
 
 def main() -> int:
-    numerics.pin()  # the callers react to what the bot heard: the same on any machine (as replay pins)
     plan_name = sys.argv[1] if len(sys.argv) > 1 else "odder"
     services = build_services(dialplans_dir=HERE.parent.parent / "dialplans")
     greeting_s = greeting_seconds(services, plan_name)

@@ -35,10 +35,6 @@ def create_recognizer(
     if engine == "whisper":
         from voicebot.asr.whisper import WhisperRecognizer, embedded_base_model
 
-        if settings.asr_kernels == "pinned":
-            from voicebot.asr import numerics
-
-            numerics.pin()
         path = _model_path(settings, model) if model else embedded_base_model(settings.cache_dir)
         return WhisperRecognizer(path, threads=settings.asr_threads, **options)
     if engine == "vosk":

@@ -1,32 +1,55 @@
 """Reproducible ASR numerics: the same transcript from the same audio on any x86-64 machine.
 
-Whisper runs in CTranslate2 on Intel MKL and oneDNN, and each picks its kernels by the CPU it
-finds (AVX2, AVX-512, VNNI, AMX). Different kernels round differently, and Whisper's beam search
-turns a last-bit difference into another transcript: the shipped synthetic suite gave 31 passing
-calls on one machine and 26 on another with the same wheels. Pinned to AVX2 kernels, which every
-x86-64 server of the last decade has, a replay gives the same record everywhere.
+Whisper's features come from numpy (its own SIMD loops and OpenBLAS) and its decoding from
+CTranslate2 on Intel MKL and oneDNN, and each of them picks its kernels by the CPU it finds
+(AVX2, AVX-512, VNNI, AMX). Different kernels round differently, and Whisper's beam search turns a
+last-bit difference into another transcript: the shipped synthetic suite gave 31 passing calls on
+one machine and 26 on another with the same wheels. Pinned to AVX2 (Haswell) kernels, which every
+x86-64 server of the last decade has, a replay gives the same record everywhere: bench/numerics.py
+compares a native run against an emulated Haswell.
 
-It costs decode time (the synthetic suite: 24 s instead of 17 s on a 2-core Sapphire Rapids), so
-`voicebot replay` and suites pin (a tester's records must not depend on the machine), while
-`serve` keeps the fastest kernels; `VOICEBOT_ASR_KERNELS=pinned` or `native` decides for both.
-The libraries read these variables once, at their first use in a process: pin before the first
-decode. `bench/numerics.py` checks the claim against an emulated CPU without AVX-512.
+It costs decode time (the synthetic suite: about 24 s instead of 17 s on a 2-core Sapphire
+Rapids), so `voicebot replay` with fixed timing pins (a tester's records must not depend on the
+machine), while `serve` keeps the fastest kernels; `VOICEBOT_ASR_KERNELS=pinned` or `native`
+decides for every command. numpy and OpenBLAS read their variables when numpy is imported, the
+others at their first use: `voicebot.cli` pins before it imports any command.
 """
 
 from __future__ import annotations
 
 import os
+import platform
+import sys
+from collections.abc import Sequence
+from itertools import pairwise
 
 PINNED = {
     "CT2_FORCE_CPU_ISA": "AVX2",  # CTranslate2's own kernels
     "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # MKL's dispatch, int8 GEMM included
     "MKL_CBWR": "AVX2",  # MKL's conditional numerical reproducibility
     "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN (no AVX-512, VNNI or AMX)
+    "OPENBLAS_CORETYPE": "Haswell",  # numpy's BLAS (the mel filter bank product)
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",  # numpy's own loops (log, exp…)
 }
 
 
+def wanted(argv: Sequence[str], kernels: str) -> bool:
+    """Whether a `voicebot` command line pins: `kernels` is VOICEBOT_ASR_KERNELS ("", pinned, native)."""
+    if kernels in ("pinned", "native"):
+        return kernels == "pinned"
+    command = next((a for a in argv if not a.startswith("-")), "")
+    measured = "--timing=measured" in argv or ("--timing", "measured") in pairwise(argv)
+    return command == "replay" and not measured
+
+
 def pin() -> dict[str, str]:
-    """Pin the kernels for this process (values already set in the environment are kept)."""
+    """Pin the kernels for this process (values already set in the environment are kept).
+
+    Only on x86-64 (other CPUs have other kernels anyway), and only before numpy is imported."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return {}
+    if "numpy" in sys.modules:
+        raise RuntimeError("pin the ASR kernels before numpy is imported (voicebot.asr.numerics.pin)")
     for key, value in PINNED.items():
         os.environ.setdefault(key, value)
     return {key: os.environ[key] for key in PINNED}

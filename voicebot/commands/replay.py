@@ -67,10 +67,6 @@ def parse_at(value: str | None) -> datetime | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.timing == "fixed" and load_settings().asr_kernels != "native":
-        from voicebot.asr import numerics
-
-        numerics.pin()  # a fixed-timing replay gives the same record on any machine
     if args.path.is_dir():
         return run_suite(args)
     audio = read_call_wav(args.path)  # validate before loading any model
