@@ -45,11 +45,12 @@ def wanted(argv: Sequence[str], kernels: str) -> bool:
 def pin() -> dict[str, str]:
     """Pin the kernels for this process (values already set in the environment are kept).
 
-    Only on x86-64 (other CPUs have other kernels anyway), and only before numpy is imported."""
+    Only on x86-64 (other CPUs have other kernels anyway), and only before numpy is imported
+    (unless the process started with them set, as the gateways that tests start do)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return {}
-    if "numpy" in sys.modules:
+    missing = {key: value for key, value in PINNED.items() if key not in os.environ}
+    if missing and "numpy" in sys.modules:  # too late for numpy and OpenBLAS in this process
         raise RuntimeError("pin the ASR kernels before numpy is imported (voicebot.asr.numerics.pin)")
-    for key, value in PINNED.items():
-        os.environ.setdefault(key, value)
+    os.environ.update(missing)
     return {key: os.environ[key] for key in PINNED}
