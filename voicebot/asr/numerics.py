@@ -5,8 +5,8 @@ CTranslate2 on Intel MKL and oneDNN, and each of them picks its kernels by the C
 (AVX2, AVX-512, VNNI, AMX). Different kernels round differently, and Whisper's beam search turns a
 last-bit difference into another transcript: the shipped synthetic suite gave 31 passing calls on
 one machine and 26 on another with the same wheels. Pinned to AVX2 (Haswell) kernels, which every
-x86-64 server of the last decade has, a replay gives the same record everywhere: bench/numerics.py
-compares a native run against an emulated Haswell.
+x86-64 server of the last decade has, the same code runs whatever the CPU also offers:
+bench/numerics.py compares a native run on an AVX-512/AMX machine against an emulated Haswell.
 
 It costs decode time (the synthetic suite: about 24 s instead of 17 s on a 2-core Sapphire
 Rapids), so `voicebot replay` with fixed timing pins (a tester's records must not depend on the
