@@ -64,6 +64,8 @@ def test_selection_and_empty_folder(tmp_path: Path) -> None:
         (tmp_path / f"{n}.yaml").write_text("expect: {}\n")
     assert [c.name for c in load_suite(tmp_path, "rott").cases] == ["002-rotter"]
     assert [c.name for c in load_suite(tmp_path, "001-*").cases] == ["001-pas"]
+    with pytest.raises(InputError, match="no call matches -k 'flyt'"):
+        load_suite(tmp_path, "flyt")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InputError, match="no recordings"):

@@ -69,6 +69,8 @@ def load_suite(folder: Path, pattern: str | None = None) -> Suite:
             except InputError as exc:
                 case.error = str(exc)
         suite.cases.append(case)
+    if not suite.cases and pattern and recordings:
+        raise InputError(f"{folder}: no call matches -k {pattern!r} (one glob or substring of a call's name)")
     if not suite.cases:
         raise InputError(f"{folder}: no recordings (.wav, .pcap, .pcapng) or expectation files (.yaml)")
     return suite
