@@ -97,6 +97,9 @@ def run(minutes: float, window_min: float, concurrency: int, warmup_s: float) ->
         for t in threads:
             t.join(minutes * 60 + 120)
         time.sleep(2.0)  # the last records are written
+        if proc.poll() is not None:  # the gateway died: say so, with the end of its log
+            tail = (tmp / "serve.log").read_text(errors="replace")[-3000:]
+            raise SystemExit(f"soak: the gateway exited with {proc.returncode} during the run; log tail:\n{tail}")
         end = proc_stats(proc.pid)
     finally:
         kill_group(proc, grace=30)
