@@ -386,16 +386,13 @@ class OwnerThreadGc:
     writer, an ASR thread…). A pjsua2 object in a cycle it frees there is destroyed on a thread
     pjlib does not know: a soak run died with a segmentation fault inside such a collection, after
     the collector had already cleared a media port's attributes under pjmedia's clock thread. So
-    automatic collection is off, and this thread collects every second. What exists at start
-    (modules, models) is frozen out of the collector's view, so a collection only walks what calls
-    made since, and garbage is freed about as soon as automatic collection would have freed it."""
+    automatic collection is off, and this thread collects: the young generations every second, all
+    of them every minute."""
 
-    def __init__(self, young_every_s: float = 1.0, full_every_s: float = 1.0) -> None:
+    def __init__(self, young_every_s: float = 1.0, full_every_s: float = 60.0) -> None:
         self.young_every_s, self.full_every_s = young_every_s, full_every_s
         self._was_enabled = gc.isenabled()
         gc.disable()
-        gc.collect()
-        gc.freeze()
         self._young = self._full = time.monotonic()
 
     def tick(self, now: float) -> None:
@@ -408,7 +405,6 @@ class OwnerThreadGc:
 
     def close(self) -> None:
         """After libDestroy: automatic collection may run anywhere again."""
-        gc.unfreeze()
         if self._was_enabled:
             gc.enable()
 
