@@ -14,7 +14,6 @@ import gc
 import logging
 import queue
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,16 +123,13 @@ class SipEndpoint:
         self._ready.set()
         ep = self.ep
         assert ep is not None
-        collector = OwnerThreadGc()
         try:
             while not self._stop.is_set():
                 self._run_commands()
                 ep.libHandleEvents(10)
                 self._reap()
-                collector.tick(time.monotonic())
         finally:
             self._lib_stop()
-            collector.close()
 
     def _lib_start(self) -> None:
         cfg = self.cfg
@@ -377,36 +373,6 @@ class SipEndpoint:
             return False
         agent.hangup(_op(487))
         return True
-
-
-class OwnerThreadGc:
-    """Python's cyclic garbage collector runs on the owner thread only, while pjsip runs.
-
-    Left on, it runs in whatever thread allocates when a threshold is passed (the call journal's
-    writer, an ASR thread…). A pjsua2 object in a cycle it frees there is destroyed on a thread
-    pjlib does not know: a soak run died with a segmentation fault inside such a collection, after
-    the collector had already cleared a media port's attributes under pjmedia's clock thread. So
-    automatic collection is off, and this thread collects: the young generations every second, all
-    of them every minute."""
-
-    def __init__(self, young_every_s: float = 1.0, full_every_s: float = 60.0) -> None:
-        self.young_every_s, self.full_every_s = young_every_s, full_every_s
-        self._was_enabled = gc.isenabled()
-        gc.disable()
-        self._young = self._full = time.monotonic()
-
-    def tick(self, now: float) -> None:
-        if now - self._full >= self.full_every_s:
-            gc.collect()
-            self._full = self._young = now
-        elif now - self._young >= self.young_every_s:
-            gc.collect(1)
-            self._young = now
-
-    def close(self) -> None:
-        """After libDestroy: automatic collection may run anywhere again."""
-        if self._was_enabled:
-            gc.enable()
 
 
 def rtp_base(sip_port: int) -> int:
