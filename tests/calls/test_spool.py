@@ -160,8 +160,23 @@ def test_a_stale_claim_of_a_dead_process_goes_back_to_the_queue(tmp_path: Path) 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (path,) = journal.spool.pending()
     os.rename(path, path.with_name(f".{path.name}.claimed-{gone.stdout.strip()}"))
-    assert journal.pending() == 0
+    assert journal.pending() == 1  # claimed is not written: the metric must not show it as done
     assert journal.replay() == 1 and store.get("stale") is not None
+
+
+def test_a_call_being_written_back_still_counts_as_pending(tmp_path: Path) -> None:
+    store = CallStore(f"sqlite:///{tmp_path / 'calls.db'}")
+    seen: list[int] = []
+
+    class Watching(Outage):
+        def rewrite(self, rec: CallRecord) -> None:
+            seen.append(journal.pending())  # what /metrics shows while the write is under way
+            self.store.rewrite(rec)
+
+    journal = SpoolingJournal(Watching(store), tmp_path / "spool")
+    journal.spool.put(record("busy"), finished=True)
+    assert journal.replay() == 1
+    assert seen == [1] and journal.pending() == 0 and journal.counts["replayed"] == 1
 
 
 def test_record_state_round_trips_every_field() -> None:

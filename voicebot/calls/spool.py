@@ -79,6 +79,13 @@ class Spool:
             return []
         return sorted(p for p in self.folder.iterdir() if p.name.endswith(_SUFFIX) and not p.name.startswith("."))
 
+    def queued(self) -> int:
+        """Calls on disk and not yet in the database: waiting, or claimed and being written."""
+        if not self.folder.is_dir():
+            return 0
+        return sum(1 for p in self.folder.iterdir()
+                   if (p.name.endswith(_SUFFIX) and not p.name.startswith(".")) or f"{_SUFFIX}.claimed-" in p.name)
+
     def claim(self, path: Path) -> Path | None:
         """Rename `path` to a name of this process's; None when another process claimed it first."""
         claimed = path.with_name(f".{path.name}.claimed-{os.getpid()}")
@@ -157,7 +164,7 @@ class SpoolingJournal:
             return self.clock() >= self._down_until
 
     def pending(self) -> int:
-        return len(self.spool.pending())
+        return self.spool.queued()
 
     # ------------------------------------------------------------------ replay (any thread)
     def replay(self) -> int:
