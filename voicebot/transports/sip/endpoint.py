@@ -23,7 +23,7 @@ import pjsua2 as pj
 
 from voicebot.errors import TransportError
 from voicebot.transports.sip.media import CallPort
-from voicebot.transports.sip.pjcalls import AgentCall, BotAccount, BotCall, _tx_headers
+from voicebot.transports.sip.pjcalls import AgentCall, BotAccount, BotCall, _tx_headers, free_now
 from voicebot.transports.sip.pjlog import PjLog, configure_log
 
 log = logging.getLogger(__name__)
@@ -194,9 +194,9 @@ class SipEndpoint:
                     self._post(_set_result, fut, result)
 
     def _reap(self) -> None:
-        """Free finished calls here, on the owner thread. A caller and its agent leg point at each
-        other; the cycle is broken first, or Python's cyclic GC would free them later from whatever
-        thread it happens to run in, and pjlib aborts the process on an unregistered thread."""
+        """Free finished calls here, on the owner thread: each one's C++ objects (media port, audio
+        media, the call) are deleted explicitly (`free_now`), so no Python reference left over, in a
+        cycle or in a traceback, can later free them from another thread."""
         if self._dead:
             # pjsua reuses call ids at once, and a pjsua2 Call's destructor hangs up whatever call holds
             # its id then: keep a finished object while a live call has its id (a flood hung up new calls)
@@ -205,15 +205,7 @@ class SipEndpoint:
             dead = [c for c in self._dead if c.getId() not in live]
             self._dead = [c for c in self._dead if c.getId() in live]
             for call in dead:
-                port = getattr(call, "port", None)
-                if port is not None:
-                    call.port = None
-                    del port
-                if getattr(call, "agent", None) is not None and call.agent.gone:
-                    call.agent = None
-                if isinstance(call, AgentCall) and call.caller.gone:
-                    call.caller.agent = None
-            del dead
+                _free_call(call)
 
     def _lib_stop(self) -> None:
         ep = self.ep
@@ -228,14 +220,17 @@ class SipEndpoint:
                 self._reap()
         except pj.Error:
             pass
+        for call in [*self._calls.values(), *self._rejecting.values(), *self._agents, *self._dead]:
+            _free_call(call)
         self._calls.clear()
         self._rejecting.clear()
         self._agents.clear()
         self._dead.clear()
         if self.acc is not None:
             self.acc.shutdown()
+            free_now(self.acc)
             self.acc = None
-        gc.collect()
+        gc.collect()  # whatever is left holds no pjsua2 object that is still alive
         ep.libDestroy()
         self.ep = None
 
@@ -373,6 +368,22 @@ class SipEndpoint:
             return False
         agent.hangup(_op(487))
         return True
+
+
+def _free_call(call: BotCall | AgentCall) -> None:
+    """Delete a finished call's C++ objects and break the caller/agent links (owner thread)."""
+    if isinstance(call, BotCall):
+        port, call.port = call.port, None
+        if port is not None:
+            port.active = False
+            free_now(port)
+        if call.agent is not None and call.agent.gone:
+            call.agent = None
+    elif call.caller.gone:
+        call.caller.agent = None
+    aud, call.aud = call.aud, None
+    free_now(aud)
+    free_now(call)
 
 
 def rtp_base(sip_port: int) -> int:

@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def free_now(obj: Any) -> None:
+    """Delete the C++ object behind a pjsua2 proxy now, on this thread (the owner thread).
+
+    SWIG keeps the C++ pointer in the proxy's `this`; dropping it deletes the object at once, and a
+    later method call raises TypeError instead of touching freed memory. Without this the C++ object
+    dies with the last Python reference, and if that is a reference cycle, Python's cyclic GC frees
+    it on whatever thread it runs: first it clears the proxy's attributes while the conference clock
+    still calls the port (AttributeError), then pjmedia is entered from an unregistered thread and
+    the process dies (a segmentation fault in a 30-minute soak).
+    """
+    if obj is not None:
+        obj.__dict__.pop("this", None)
+
+
 def _tx_headers(prm: pj.CallOpParam, headers: list[tuple[str, str]]) -> None:
     vec = pj.SipHeaderVector()
     for name, value in headers:
