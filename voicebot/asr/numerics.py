@@ -25,6 +25,7 @@ from itertools import pairwise
 
 PINNED = {
     "CT2_FORCE_CPU_ISA": "AVX2",  # CTranslate2's own kernels
+    "CT2_USE_MKL": "0",  # CTranslate2 picks MKL on Intel and oneDNN on AMD by default: oneDNN on both
     "MKL_ENABLE_INSTRUCTIONS": "AVX2",  # MKL's dispatch, int8 GEMM included
     "MKL_CBWR": "AVX2",  # MKL's conditional numerical reproducibility
     "ONEDNN_MAX_CPU_ISA": "AVX2",  # oneDNN (no AVX-512, VNNI or AMX)
