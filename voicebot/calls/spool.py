@@ -81,10 +81,10 @@ class Spool:
 
     def queued(self) -> int:
         """Calls on disk and not yet in the database: waiting, or claimed and being written."""
-        if not self.folder.is_dir():
-            return 0
-        return sum(1 for p in self.folder.iterdir()
-                   if (p.name.endswith(_SUFFIX) and not p.name.startswith(".")) or f"{_SUFFIX}.claimed-" in p.name)
+        return len(self.pending()) + len(self._claims())
+
+    def _claims(self) -> list[Path]:
+        return list(self.folder.glob(f".*{_SUFFIX}.claimed-*")) if self.folder.is_dir() else []
 
     def claim(self, path: Path) -> Path | None:
         """Rename `path` to a name of this process's; None when another process claimed it first."""
@@ -105,9 +105,7 @@ class Spool:
 
     def release_stale_claims(self) -> None:
         """Claims of processes that died mid-replay go back to the queue."""
-        if not self.folder.is_dir():
-            return
-        for p in self.folder.glob(f".*{_SUFFIX}.claimed-*"):
+        for p in self._claims():
             pid = p.name.rsplit("-", 1)[1]
             if pid.isdigit() and not _alive(f"{socket.gethostname()}:{pid}", socket.gethostname()):
                 self.release(p)
